@@ -1,0 +1,78 @@
+/**
+ * Split audio into fixed-size frames (20 ms on Plivo: 160 B mu-law/8k, 320 B L16/8k,
+ * 640 B L16/16k), carrying any remainder into the next push. Frames are copies, so the
+ * caller may reuse its input buffer.
+ */
+import { AudioError } from '../errors.js';
+
+/** Streaming splitter of bytes into fixed-size frames. */
+export class Framer {
+  readonly frameBytes: number;
+  readonly #pending: Uint8Array;
+  #fill = 0;
+
+  /** @param frameBytes bytes per frame (positive) */
+  constructor(frameBytes: number) {
+    if (!Number.isInteger(frameBytes) || frameBytes <= 0) {
+      throw new AudioError('AUDIO_INVALID_FORMAT', `frame size must be a positive integer (got ${frameBytes})`);
+    }
+    this.frameBytes = frameBytes;
+    this.#pending = new Uint8Array(frameBytes);
+  }
+
+  /** Bytes held back, waiting for a full frame. */
+  get remainder(): number {
+    return this.#fill;
+  }
+
+  /** Add bytes; returns every complete frame now available, in order. */
+  push(bytes: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let i = 0;
+    if (this.#fill > 0) {
+      const take = Math.min(this.frameBytes - this.#fill, bytes.length);
+      this.#pending.set(bytes.subarray(0, take), this.#fill);
+      this.#fill += take;
+      i = take;
+      if (this.#fill === this.frameBytes) {
+        frames.push(this.#pending.slice());
+        this.#fill = 0;
+      }
+    }
+    while (bytes.length - i >= this.frameBytes) {
+      frames.push(bytes.slice(i, i + this.frameBytes));
+      i += this.frameBytes;
+    }
+    if (i < bytes.length) {
+      this.#pending.set(bytes.subarray(i), 0);
+      this.#fill = bytes.length - i;
+    }
+    return frames;
+  }
+
+  /**
+   * Return the remainder as a final frame padded with `padByte` (0xFF is mu-law silence,
+   * 0 is L16 silence), or undefined when nothing is held.
+   */
+  flush(padByte: number): Uint8Array | undefined {
+    if (this.#fill === 0) return undefined;
+    const out = new Uint8Array(this.frameBytes).fill(padByte);
+    out.set(this.#pending.subarray(0, this.#fill));
+    this.#fill = 0;
+    return out;
+  }
+
+  /** Drop the remainder. */
+  clear(): void {
+    this.#fill = 0;
+  }
+}
+
+/** Split a whole buffer into frames; the last one is padded with `padByte` when short. */
+export function splitFrames(bytes: Uint8Array, frameBytes: number, padByte: number): Uint8Array[] {
+  const framer = new Framer(frameBytes);
+  const frames = framer.push(bytes);
+  const last = framer.flush(padByte);
+  if (last !== undefined) frames.push(last);
+  return frames;
+}

@@ -1,0 +1,105 @@
+/**
+ * Time in callwire is milliseconds on a monotonic clock that can be injected, so the
+ * pacer, turn-taking and keepalive logic run the same under a {@link ManualClock} in tests.
+ */
+
+/** A handle returned by {@link Clock.setTimer}. */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/** Monotonic milliseconds plus one-shot timers. */
+export interface Clock {
+  /** Monotonic milliseconds (arbitrary origin). */
+  now(): number;
+  /** Call `fn` once after `ms` (or as soon as possible if `ms <= 0`). */
+  setTimer(fn: () => void, ms: number): TimerHandle;
+  /** Cancel a timer; a no-op when it already fired or was cancelled. */
+  clearTimer(handle: TimerHandle): void;
+}
+
+let nextId = 1;
+
+/** The process clock: `performance.now()` and Node timers (unref'd: they never keep a process alive). */
+export function systemClock(): Clock {
+  const timers = new Map<number, NodeJS.Timeout>();
+  return {
+    now: () => performance.now(),
+    setTimer(fn, ms) {
+      const id = nextId++;
+      const t = setTimeout(() => {
+        timers.delete(id);
+        fn();
+      }, Math.max(0, ms));
+      t.unref();
+      timers.set(id, t);
+      return { id };
+    },
+    clearTimer(handle) {
+      const t = timers.get(handle.id);
+      if (t !== undefined) {
+        clearTimeout(t);
+        timers.delete(handle.id);
+      }
+    },
+  };
+}
+
+/** The default shared clock. */
+export const defaultClock: Clock = systemClock();
+
+interface ManualTimer {
+  id: number;
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/**
+ * A clock that only moves when told to. Timers fire in time order (ties in creation
+ * order) during {@link ManualClock.advance}, with `now()` set to each timer's due time.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #timers: ManualTimer[] = [];
+
+  constructor(start = 0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const id = nextId++;
+    this.#timers.push({ id, at: this.#now + Math.max(0, ms), seq: this.#seq++, fn });
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.#timers = this.#timers.filter((t) => t.id !== handle.id);
+  }
+
+  /** Number of timers not yet fired. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Move time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const t of this.#timers) {
+        if (t.at <= target && (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      }
+      if (next === undefined) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+    }
+    this.#now = target;
+  }
+}
