@@ -3,6 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCallwireError } from '../errors.js';
 
+/**
+ * Every subcommand, one factory per module under ./commands. Adding a command is one
+ * import and one entry here.
+ */
+const COMMANDS: ReadonlyArray<() => Command> = [];
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -15,6 +21,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .version(version())
     .exitOverride()
     .showHelpAfterError();
+  for (const make of COMMANDS) program.addCommand(make().exitOverride());
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
