@@ -46,3 +46,12 @@ export {
   type StreamStatusEvent,
   type StreamXmlOptions,
 } from './protocol/index.js';
+export type { Vad, VadProvider } from './providers/types.js';
+export {
+  WEBRTC_VAD_RATES,
+  webRtcVad,
+  type WebRtcVadFrameMs,
+  type WebRtcVadMode,
+  type WebRtcVadOptions,
+} from './providers/webrtc-vad/index.js';
+export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
