@@ -57,3 +57,12 @@ export { Pacer, sharedPacer } from './stream/pacer.js';
 export { PlivoRestClient, type PlivoRestOptions, type StartStreamOptions, type TransferOptions } from './rest/plivo-rest.js';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
 export { echoHandler } from './agent/echo.js';
+export type { Vad, VadProvider } from './providers/types.js';
+export {
+  WEBRTC_VAD_RATES,
+  webRtcVad,
+  type WebRtcVadFrameMs,
+  type WebRtcVadMode,
+  type WebRtcVadOptions,
+} from './providers/webrtc-vad/index.js';
+export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
