@@ -117,6 +117,13 @@ export const ERROR_CODES = {
   EMULATOR_WAV_HEADER: { family: 'emulator', retryable: false },
   EMULATOR_ANSWER_FAILED: { family: 'emulator', retryable: false },
   EMULATOR_SCRIPT_INVALID: { family: 'emulator', retryable: false },
+  EMULATOR_NOT_BIDIRECTIONAL: { family: 'emulator', retryable: false },
+  EMULATOR_WRONG_STREAM_ID: { family: 'emulator', retryable: false },
+  EMULATOR_UNEXPECTED_MESSAGE: { family: 'emulator', retryable: false },
+  EMULATOR_STREAM_DROPPED: { family: 'emulator', retryable: false },
+  EMULATOR_TIMEOUT: { family: 'emulator', retryable: true },
+  EMULATOR_CALL_ENDED: { family: 'emulator', retryable: false },
+  EMULATOR_QUEUE_FULL: { family: 'emulator', retryable: true },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Every stable error code. */

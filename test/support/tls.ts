@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool } from './require-tool.js';
+import { requireDebian } from './debian.js';
 
 export interface TestCert {
   readonly cert: string;
@@ -14,7 +14,7 @@ export interface TestCert {
 
 /** A self-signed certificate for `cn`; `days` may be negative for an expired one (via -not_after needs openssl 3). */
 export function selfSignedCert(cn = 'localhost', days = 30): TestCert | undefined {
-  if (!requireTool('openssl', 'openssl')) return undefined;
+  if (!requireDebian(['openssl'], ['openssl']).ok) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'cw-cert-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
