@@ -78,6 +78,9 @@ export class IdleMonitor {
       }
       this.#prompts++;
       this.#onPrompt(this.#prompts);
+      // Re-arm: speaking the prompt pauses us (and resume() restarts the count); if the prompt
+      // could not be spoken, the count still goes on, so the call cannot hang forever.
+      this.#restart();
     }, this.#afterMs);
   }
 

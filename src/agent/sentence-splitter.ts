@@ -71,15 +71,18 @@ export class SentenceSplitter {
         return i + 1;
       }
     }
-    // Clause cut at a comma: early for the first segment (latency), or when the sentence runs long.
-    const limit = this.#emitted === 0 ? this.#firstClause : this.#max;
-    if (b.length >= limit) {
-      const comma = b.lastIndexOf(', ');
-      if (comma >= this.#min) return comma + 1;
-      if (b.length >= this.#max) {
-        const space = b.lastIndexOf(' ', this.#max);
-        if (space >= this.#min) return space;
+    // The first segment may be a clause: cut at the first comma past `firstClauseChars`, to get audio out sooner.
+    if (this.#emitted === 0) {
+      for (let i = b.indexOf(', '); i !== -1; i = b.indexOf(', ', i + 1)) {
+        if (i + 1 >= this.#firstClause) return i + 1;
       }
+    }
+    // Any sentence running past `maxChars` is cut at its last comma, else its last space.
+    if (b.length >= this.#max) {
+      const comma = b.lastIndexOf(', ', this.#max);
+      if (comma >= this.#min) return comma + 1;
+      const space = b.lastIndexOf(' ', this.#max);
+      if (space >= this.#min) return space;
     }
     return -1;
   }
