@@ -90,6 +90,11 @@ export const ERROR_CODES = {
   STREAM_NOT_BIDIRECTIONAL: { family: 'stream', retryable: false },
   STREAM_CHECKPOINT_CLEARED: { family: 'stream', retryable: false },
   STREAM_QUEUE_FULL: { family: 'stream', retryable: true },
+  STREAM_BACKLOG_OVERFLOW: { family: 'stream', retryable: false },
+  STREAM_UNSUPPORTED_FORMAT: { family: 'stream', retryable: false },
+  STREAM_FORMAT_MISMATCH: { family: 'stream', retryable: false },
+  STREAM_LISTENER_FAILED: { family: 'stream', retryable: false },
+  STREAM_AUDIO_DROPPED: { family: 'stream', retryable: false },
   // Plivo REST API
   REST_MISSING_CREDENTIALS: { family: 'rest', retryable: false },
   REST_AUTH_FAILED: { family: 'rest', retryable: false },

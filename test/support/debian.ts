@@ -1,7 +1,9 @@
 // Tests that need a Debian package skip with a message naming it when run by hand, and fail
 // when CI is set (.ci/run installs the packages, so a missing one there is a real failure).
+// Two styles: `needsDebian(ctx, ...)` inside a test (skips that test), and
+// `requireDebian(...)` at file level (returns ok/reason for `describe.skipIf`).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav.js';
@@ -52,4 +54,39 @@ export function transcribe(samples16k: Int16Array, phrases?: readonly string[]):
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A system dependency check: `ok`, and the reason to print when not. */
+export interface SystemDep {
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+const cache = new Map<string, SystemDep>();
+
+/**
+ * Check that every command (and optional file) exists; `packages` names the Debian
+ * packages that provide them. Throws under CI when something is missing.
+ */
+export function requireDebian(packages: readonly string[], commands: readonly string[], files: readonly string[] = []): SystemDep {
+  const key = [...packages, '|', ...commands, '|', ...files].join(' ');
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const missing = [...commands.filter((c) => !hasCommand(c)), ...files.filter((f) => !existsSync(f))];
+  const reason =
+    missing.length === 0
+      ? ''
+      : `needs Debian ${packages.join(' ')} (missing: ${missing.join(', ')}); install with: apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+  const dep: SystemDep = { ok: missing.length === 0, reason };
+  if (!dep.ok) {
+    if (process.env.CI) throw new Error(`CI is set and a test dependency is missing: ${reason}`);
+    process.stderr.write(`[skip] ${reason}\n`);
+  }
+  cache.set(key, dep);
+  return dep;
+}
+
+/** Debian espeak-ng (speech for tests). */
+export function requireEspeak(): SystemDep {
+  return requireDebian(['espeak-ng'], ['espeak-ng']);
 }
