@@ -35,6 +35,7 @@ export class CallerAudio {
   readonly #steps: Step[] = [];
   #queuedFrames = 0;
   #finished: Step | undefined;
+  #closed: Error | undefined;
   readonly #frame: CallerFrame = { audio: undefined, index: 0, speech: false, speechStart: undefined, speechEnd: undefined };
 
   /** @param maxQueuedMs most audio that may wait to be sent (default 10 minutes) */
@@ -63,6 +64,7 @@ export class CallerAudio {
   }
 
   #push(audio: PreparedAudio | undefined, frames: number, label: string): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
     if (this.#queuedFrames + frames > this.maxQueuedFrames) {
       return Promise.reject(new CallwireError('EMULATOR_QUEUE_FULL', `the caller already has ${this.queuedMs} ms of audio queued`));
     }
@@ -110,8 +112,9 @@ export class CallerAudio {
     done?.resolve();
   }
 
-  /** Fail every queued step (the call ended). */
+  /** Fail every queued step, and any queued later (the call ended). */
   cancel(error: Error): void {
+    this.#closed = error;
     this.#finished?.reject(error);
     this.#finished = undefined;
     for (const s of this.#steps.splice(0)) s.reject(error);
