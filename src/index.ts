@@ -22,7 +22,7 @@ export {
   type ErrorCode,
   type ErrorFamily,
 } from './errors.js';
-export { ManualClock, defaultClock, systemClock, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock, defaultClock, scaledClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export {
   STREAM_FORMATS,
   checkpoint,
