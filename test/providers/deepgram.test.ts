@@ -6,7 +6,7 @@ import type { AudioSpec, ProviderMetric, SttEvent, SttSession } from '../../src/
 import { type FakeDeepgram, type FakeDeepgramOptions, startFakeDeepgram } from '../../src/testing/fakes/deepgram.js';
 import { rejectionOf, waitUntil } from '../support/async.js';
 import { callerPcm, feed, toSpec } from '../support/caller-audio.js';
-import { fliteSpeech } from '../support/flite.js';
+import { synthesizeSpeech } from '../../src/providers/flite/index.js';
 
 const MULAW: AudioSpec = { encoding: 'mulaw', sampleRate: 8000 };
 const L16: AudioSpec = { encoding: 'pcm16', sampleRate: 16000 };
@@ -89,8 +89,8 @@ describe('DeepgramStt against the fake Deepgram', () => {
 
   it('L16 16 kHz real speech (flite) is detected as one utterance with audio-time word timings', async () => {
     const { stt } = await setup({ transcripts: ['Hello, how can I help you today?'] });
-    const speech = await fliteSpeech('Hello, how can I help you today?', 'kal16');
-    const pcm = concatPcm([silence(600, 16000), speech.pcm, silence(1500, 16000)]);
+    const speech = await synthesizeSpeech('Hello, how can I help you today?', { voice: 'kal16' });
+    const pcm = concatPcm([silence(600, 16000), speech.samples, silence(1500, 16000)]);
     const { session, events, done } = await openCollecting(stt, L16);
     await feed(session, L16, toSpec(L16, pcm));
     await waitUntil(() => events.some((e) => e.type === 'utterance_end'), 15_000, 'UtteranceEnd');
@@ -101,15 +101,15 @@ describe('DeepgramStt against the fake Deepgram', () => {
     const words = f0?.type === 'final' ? (f0.words ?? []) : [];
     expect(words[0]?.startMs).toBeGreaterThan(450);
     expect(words[0]?.startMs).toBeLessThan(900);
-    const speechEndMs = 600 + (speech.pcm.length / 16000) * 1000;
+    const speechEndMs = 600 + (speech.samples.length / 16000) * 1000;
     expect(words.at(-1)?.endMs).toBeLessThan(speechEndMs + 350);
   });
 
   it('a synthetic tone and 8 kHz flite speech (kal) are each detected as an utterance', async () => {
     const { stt } = await setup({ transcripts: ['one', 'two'] });
-    const speech = await fliteSpeech('Yes please.', 'kal');
+    const speech = await synthesizeSpeech('Yes please.', { voice: 'kal' });
     expect(speech.sampleRate).toBe(8000);
-    const pcm8 = concatPcm([silence(400, 8000), tone([300, 700], 900, 8000, { amplitude: 0.3 }), silence(1200, 8000), speech.pcm, silence(1500, 8000)]);
+    const pcm8 = concatPcm([silence(400, 8000), tone([300, 700], 900, 8000, { amplitude: 0.3 }), silence(1200, 8000), speech.samples, silence(1500, 8000)]);
     const { session, events, done } = await openCollecting(stt, MULAW);
     await feed(session, MULAW, toSpec(MULAW, pcm8));
     await waitUntil(() => finals(events).length >= 2, 15_000, 'two finals');
