@@ -90,6 +90,11 @@ export const ERROR_CODES = {
   STREAM_NOT_BIDIRECTIONAL: { family: 'stream', retryable: false },
   STREAM_CHECKPOINT_CLEARED: { family: 'stream', retryable: false },
   STREAM_QUEUE_FULL: { family: 'stream', retryable: true },
+  STREAM_BACKLOG_OVERFLOW: { family: 'stream', retryable: false },
+  STREAM_UNSUPPORTED_FORMAT: { family: 'stream', retryable: false },
+  STREAM_FORMAT_MISMATCH: { family: 'stream', retryable: false },
+  STREAM_LISTENER_FAILED: { family: 'stream', retryable: false },
+  STREAM_AUDIO_DROPPED: { family: 'stream', retryable: false },
   // Plivo REST API
   REST_MISSING_CREDENTIALS: { family: 'rest', retryable: false },
   REST_AUTH_FAILED: { family: 'rest', retryable: false },
@@ -118,6 +123,13 @@ export const ERROR_CODES = {
   EMULATOR_WAV_HEADER: { family: 'emulator', retryable: false },
   EMULATOR_ANSWER_FAILED: { family: 'emulator', retryable: false },
   EMULATOR_SCRIPT_INVALID: { family: 'emulator', retryable: false },
+  EMULATOR_NOT_BIDIRECTIONAL: { family: 'emulator', retryable: false },
+  EMULATOR_WRONG_STREAM_ID: { family: 'emulator', retryable: false },
+  EMULATOR_UNEXPECTED_MESSAGE: { family: 'emulator', retryable: false },
+  EMULATOR_STREAM_DROPPED: { family: 'emulator', retryable: false },
+  EMULATOR_TIMEOUT: { family: 'emulator', retryable: true },
+  EMULATOR_CALL_ENDED: { family: 'emulator', retryable: false },
+  EMULATOR_QUEUE_FULL: { family: 'emulator', retryable: true },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Every stable error code. */

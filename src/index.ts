@@ -46,6 +46,17 @@ export {
   type StreamStatusEvent,
   type StreamXmlOptions,
 } from './protocol/index.js';
+export { CallwireServer, createServer, type ListenInfo, type RouteHandler, type ServerEvents } from './server/server.js';
+export type { ServerLimits, ServerOptions, StreamHandler } from './server/options.js';
+export { CallStream, type CallStreamOptions, type CallStreamState } from './stream/call-stream.js';
+export type { CallStreamEvents, EndInfo, EndedBy, InboundAudioFrame, StreamCounters, StreamInfo } from './stream/types.js';
+export { Player, PlaybackWriter, type ClearReport, type ClearedItem, type PlayerOptions } from './stream/player.js';
+export type { PlaybackItem, PlaybackOptions, PlaybackResult, PlaybackState } from './stream/playback-item.js';
+export type { AudioInput } from './stream/audio-input.js';
+export { Pacer, sharedPacer } from './stream/pacer.js';
+export { PlivoRestClient, type PlivoRestOptions, type StartStreamOptions, type TransferOptions } from './rest/plivo-rest.js';
+export { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
+export { echoHandler } from './agent/echo.js';
 export type { Vad, VadProvider } from './providers/types.js';
 export {
   WEBRTC_VAD_RATES,

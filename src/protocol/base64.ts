@@ -23,8 +23,12 @@ export function decodeBase64(text: string, field: string): Uint8Array {
       details: { field },
     });
   }
-  const buf = Buffer.from(s, 'base64');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  // A dedicated allocation, not Node's shared 8 KiB pool: a frame kept by the application
+  // (e.g. for a recording) must not pin a whole pool slab.
+  const length = (s.length / 4) * 3 - (s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0);
+  const out = Buffer.allocUnsafeSlow(length);
+  out.write(s, 0, 'base64');
+  return new Uint8Array(out.buffer, out.byteOffset, length);
 }
 
 /** Encode bytes as standard padded base64. */

@@ -1,0 +1,16 @@
+/**
+ * The simplest stream handler: play the caller's audio straight back. It proves the audio
+ * path both ways (the guide's "no audio" and "garbled audio" diagnostics): a caller who
+ * hears themselves clearly has a working stream in both directions.
+ */
+import type { CallStream } from '../stream/call-stream.js';
+import type { PlaybackWriter } from '../stream/player.js';
+
+/** Echo inbound audio back to the caller, frame by frame, as one long playback item. */
+export function echoHandler(call: CallStream): void {
+  let writer: PlaybackWriter | undefined;
+  call.on('audio', (frame) => {
+    writer ??= call.player.open({ label: 'echo' });
+    writer.write({ wire: frame.wire });
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Structured logs: pino JSON lines (stream id and call id bound on every line of a call),
+ * or a compact human format when stdout is a TTY. Secrets are redacted by path, and the
+ * code never passes tokens to the logger in the first place.
+ */
+import { Writable } from 'node:stream';
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level?: LevelWithSilent;
+  /** Force pretty (true) or JSON (false); default: pretty when stdout is a TTY. */
+  pretty?: boolean;
+  /** Where lines go; default stdout. */
+  destination?: NodeJS.WritableStream;
+}
+
+const REDACT = [
+  'authToken',
+  '*.authToken',
+  'token',
+  '*.token',
+  'apiKey',
+  '*.apiKey',
+  'headers.authorization',
+  'headers["x-plivo-signature-v3"]',
+  'headers["x-plivo-signature-ma-v3"]',
+  'req.headers.authorization',
+];
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const COLORS: Record<number, string> = { 10: '\x1b[90m', 20: '\x1b[36m', 30: '\x1b[32m', 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[35m' };
+
+function prettyLine(line: string, color: boolean): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { level, time, msg, pid: _pid, hostname: _h, streamId, callId, ...rest } = o;
+  const t = new Date(Number(time)).toISOString().slice(11, 23);
+  const lv = LEVELS[Number(level)] ?? String(level);
+  const ids = [streamId ? `stream=${String(streamId).slice(0, 8)}` : '', callId ? `call=${String(callId).slice(0, 8)}` : ''].filter(Boolean).join(' ');
+  const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+  const c = color ? (COLORS[Number(level)] ?? '') : '';
+  const r = color ? '\x1b[0m' : '';
+  return `${t} ${c}${lv}${r} ${ids ? `[${ids}] ` : ''}${String(msg ?? '')}${extra}\n`;
+}
+
+function prettyStream(out: NodeJS.WritableStream, color: boolean): Writable {
+  let partial = '';
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const text = partial + chunk.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l !== '') out.write(prettyLine(l, color));
+      cb();
+    },
+  });
+}
+
+/** Create the process logger. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const out = options.destination ?? process.stdout;
+  const isTty = (out as NodeJS.WriteStream).isTTY === true;
+  const pretty = options.pretty ?? isTty;
+  const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  const dest = pretty ? prettyStream(out, isTty) : out;
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, dest as pino.DestinationStream);
+}
+
+/** A logger that drops everything (library default when none is given). */
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** Show only the first and last 4 characters of an identifier-like secret. */
+export function maskSecret(value: string | undefined): string {
+  if (value === undefined || value === '') return '(unset)';
+  if (value.length <= 8) return '****';
+  return `${value.slice(0, 4)}…${value.slice(-4)}`;
+}

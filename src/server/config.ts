@@ -1,0 +1,158 @@
+/**
+ * `callwire serve` configuration from flags, environment variables and an optional JSON
+ * config file (in that order of precedence), validated at start: an error names the
+ * setting, where the bad value came from, and what is expected.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { streamFormat } from '../protocol/format.js';
+
+/** Resolved `serve` settings. */
+export interface ServeConfig {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  format: string;
+  authToken?: string;
+  mainAuthToken?: string;
+  authId?: string;
+  plivoApiUrl?: string;
+  trustProxy: boolean;
+  insecure: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  drainTimeoutMs: number;
+  leadMs: number;
+  maxStreams: number;
+  pingIntervalMs: number;
+  logLevel: string;
+}
+
+type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level';
+
+interface Setting {
+  key: keyof ServeConfig;
+  flag: string;
+  env: string;
+  kind: Kind;
+  /** Allowed range for numbers. */
+  min?: number;
+  max?: number;
+  def?: unknown;
+}
+
+/** Every setting: its flag, env var and config-file key (the same as `key`). */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, max: 65535, def: 8080 },
+  { key: 'host', flag: 'host', env: 'HOST', kind: 'string', def: '0.0.0.0' },
+  { key: 'publicUrl', flag: 'publicUrl', env: 'PUBLIC_URL', kind: 'url' },
+  { key: 'format', flag: 'format', env: 'STREAM_FORMAT', kind: 'format', def: 'mulaw/8000' },
+  { key: 'authToken', flag: 'authToken', env: 'PLIVO_AUTH_TOKEN', kind: 'string' },
+  { key: 'mainAuthToken', flag: 'mainAuthToken', env: 'PLIVO_MAIN_AUTH_TOKEN', kind: 'string' },
+  { key: 'authId', flag: 'authId', env: 'PLIVO_AUTH_ID', kind: 'string' },
+  { key: 'plivoApiUrl', flag: 'plivoApiUrl', env: 'PLIVO_API_URL', kind: 'url' },
+  { key: 'trustProxy', flag: 'trustProxy', env: 'TRUST_PROXY', kind: 'bool', def: false },
+  { key: 'insecure', flag: 'insecure', env: 'CALLWIRE_INSECURE', kind: 'bool', def: false },
+  { key: 'tlsCert', flag: 'tlsCert', env: 'TLS_CERT', kind: 'string' },
+  { key: 'tlsKey', flag: 'tlsKey', env: 'TLS_KEY', kind: 'string' },
+  { key: 'drainTimeoutMs', flag: 'drainTimeout', env: 'DRAIN_TIMEOUT', kind: 'seconds', min: 0, max: 3600, def: 30 },
+  { key: 'leadMs', flag: 'leadMs', env: 'LEAD_MS', kind: 'int', min: 40, max: 10_000, def: 300 },
+  { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
+  { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
+  { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
+];
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function bad(s: Setting, source: string, value: unknown, expected: string): ConfigError {
+  return new ConfigError('CONFIG_INVALID', `${s.key}: expected ${expected}, got ${JSON.stringify(String(value).slice(0, 60))} (from ${source})`, {
+    details: { setting: s.key, source },
+  });
+}
+
+function convert(s: Setting, value: unknown, source: string): unknown {
+  switch (s.kind) {
+    case 'string':
+      if (typeof value !== 'string' || value === '') throw bad(s, source, value, 'a non-empty string');
+      return value;
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string' && /^(1|true|yes|on)$/i.test(value)) return true;
+      if (typeof value === 'string' && /^(0|false|no|off|)$/i.test(value)) return false;
+      throw bad(s, source, value, 'true or false');
+    case 'int':
+    case 'seconds': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+      const integer = s.kind === 'int';
+      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < (s.min ?? -Infinity) || n > (s.max ?? Infinity)) {
+        throw bad(s, source, value, `${integer ? 'an integer' : 'a number of seconds'} from ${s.min} to ${s.max}`);
+      }
+      return s.kind === 'seconds' ? Math.round(n * 1000) : n;
+    }
+    case 'url':
+      try {
+        const u = new URL(String(value));
+        if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+      } catch {
+        throw bad(s, source, value, 'an absolute http(s) URL, e.g. https://agent.example.com');
+      }
+      return String(value).replace(/\/+$/, '');
+    case 'format':
+      try {
+        return streamFormat(String(value)).name;
+      } catch {
+        throw bad(s, source, value, 'one of mulaw/8000 (mulaw8k), l16/8000 (l16-8k), l16/16000 (l16-16k)');
+      }
+    case 'level':
+      if (typeof value !== 'string' || !LEVELS.includes(value)) throw bad(s, source, value, `one of ${LEVELS.join(', ')}`);
+      return value;
+  }
+}
+
+/** Read a JSON config file. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError('CONFIG_INVALID', `config file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('CONFIG_INVALID', `config file ${path} must hold a JSON object`);
+  const known = new Set(SETTINGS.map((s) => s.key as string));
+  for (const k of Object.keys(value)) {
+    if (!known.has(k)) throw new ConfigError('CONFIG_INVALID', `config file ${path}: unknown setting "${k}" (known: ${[...known].join(', ')})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Resolve settings: flags (commander's camelCase option values) beat environment variables,
+ * which beat the config file, which beats defaults.
+ */
+export function resolveServeConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file: Record<string, unknown> = {}): ServeConfig {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const sources: [unknown, string][] = [
+      [flags[s.flag], `--${s.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`],
+      [env[s.env], `env ${s.env}`],
+      [file[s.key], 'config file'],
+    ];
+    const found = sources.find(([v]) => v !== undefined && v !== '');
+    if (found !== undefined) out[s.key] = convert(s, found[0], found[1]);
+    else if (s.def !== undefined) out[s.key] = convert(s, s.def, 'default');
+  }
+  const cfg = out as unknown as ServeConfig;
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) {
+    throw new ConfigError('CONFIG_MISSING', 'TLS needs both --tls-cert and --tls-key (or TLS_CERT and TLS_KEY)');
+  }
+  if (cfg.publicUrl?.startsWith('http://') && !cfg.insecure) {
+    throw new ConfigError('CONFIG_INVALID', 'publicUrl: http:// gives Plivo a ws:// stream URL, which Plivo rejects; use https:// or pass --insecure for local development');
+  }
+  return cfg;
+}

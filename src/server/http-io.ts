@@ -1,0 +1,83 @@
+/** Reading request bodies (bounded) and writing small responses. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+
+/** A body that exceeded its limit. */
+export class BodyTooLarge extends Error {}
+
+/** Read a request body up to `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new BodyTooLarge(`body of ${declared} bytes exceeds ${limit}`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BodyTooLarge(`body exceeds ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Request parameters: query string merged with a form-encoded or JSON body (body wins). */
+export function parseParams(query: string, body: Buffer, contentType: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const add = (obj: Record<string, unknown>): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (Array.isArray(v)) out[k] = String(v[0] ?? '');
+      else if (v !== undefined && v !== null && typeof v !== 'object') out[k] = String(v);
+    }
+  };
+  add(parseQuery(query));
+  if (body.length > 0) {
+    if ((contentType ?? '').includes('application/json')) {
+      try {
+        const j: unknown = JSON.parse(body.toString('utf8'));
+        if (typeof j === 'object' && j !== null) add(j as Record<string, unknown>);
+      } catch {
+        // not JSON: ignore, the caller sees only the query parameters
+      }
+    } else add(parseQuery(body.toString('utf8')));
+  }
+  return out;
+}
+
+/** Form fields only (for signature checks of POST requests, which sign the body fields). */
+export function parseForm(body: Buffer): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  const q = parseQuery(body.toString('utf8'));
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Send a response with a body and content type. */
+export function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+/** Send JSON. */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+}
+
+/** The client address, honouring X-Forwarded-For only when the proxy is trusted. */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,127 @@
+/** What `createServer` accepts, and its defaults. */
+import type { Clock } from '../clock.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
+import type { CallStream } from '../stream/call-stream.js';
+import type { KeepaliveOptions } from '../stream/keepalive.js';
+import type { Pacer } from '../stream/pacer.js';
+
+/** Called for every new stream, before `start` arrives. Attach handlers; events flow once it returns (or its promise resolves). */
+export type StreamHandler = (call: CallStream) => void | Promise<void>;
+
+/** Limits on what clients may do. */
+export interface ServerLimits {
+  /** Largest WebSocket message, bytes (default 256 KiB; a 20 ms frame is under 1 KiB). */
+  maxMessageBytes?: number;
+  /** Concurrent streams; more get HTTP 503 before the handshake (default 500). */
+  maxStreams?: number;
+  /** Upgrades per client IP: burst size (default 100). */
+  upgradeBurst?: number;
+  /** Upgrades per client IP: sustained rate per second (default 50). */
+  upgradesPerSecond?: number;
+  /** Largest answer/status request body, bytes (default 64 KiB). */
+  maxBodyBytes?: number;
+  /** Time allowed to send request headers, ms: cuts slowloris upgrades (default 10 s). */
+  headersTimeoutMs?: number;
+}
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** The public base URL Plivo uses, e.g. `https://agent.example.com` (env PUBLIC_URL). */
+  publicUrl?: string;
+  /** Honour X-Forwarded-Proto/Host/For from a TLS proxy or tunnel. */
+  trustProxy?: boolean;
+  /** The one stream format, used by the answer XML and every playAudio. Default mulaw/8000. */
+  format?: StreamFormatName | StreamFormat;
+  /** Plivo auth token: when set, answer, status and stream requests must carry a valid V3 signature. */
+  authToken?: string;
+  /** Main account token, when running under a subaccount (validates `X-Plivo-Signature-Ma-V3`). */
+  mainAuthToken?: string;
+  /** Plivo Auth ID, for REST calls (hang up, transfer). */
+  authId?: string;
+  /** Base URL of Plivo's REST API (default https://api.plivo.com; the emulator serves the same paths). */
+  plivoApiUrl?: string;
+  /** Allow a `ws://` stream URL in the answer XML for non-loopback hosts (development only). */
+  insecure?: boolean;
+  /** Serve https/wss directly. PEM strings or buffers. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How long live calls may run on after SIGTERM before they are closed, ms (default 30 s). */
+  drainTimeoutMs?: number;
+  keepalive?: KeepaliveOptions | false;
+  /** Target lead of outbound audio at Plivo, ms (default 300). */
+  leadMs?: number;
+  /** PCM rate of inbound audio events (default: the stream's own rate). */
+  inboundSampleRate?: number;
+  limits?: ServerLimits;
+  /** Window in which a signed request's nonce may not be reused, ms (default 10 min; 0 disables). */
+  replayWindowMs?: number;
+  /** Stream XML extras. */
+  streamTimeout?: number;
+  keepCallAlive?: boolean;
+  extraHeaders?: Readonly<Record<string, string>>;
+  /** The stream handler (the escape hatch). Default: an echo of the caller's audio. */
+  onStream?: StreamHandler;
+  logger?: Logger;
+  clock?: Clock;
+  pacer?: Pacer;
+}
+
+/** Options with defaults applied and validated. */
+export interface ResolvedOptions {
+  readonly publicUrl: URL | undefined;
+  readonly trustProxy: boolean;
+  readonly format: StreamFormat;
+  readonly authToken: string | undefined;
+  readonly mainAuthToken: string | undefined;
+  readonly authId: string | undefined;
+  readonly plivoApiUrl: string | undefined;
+  readonly insecure: boolean;
+  readonly drainTimeoutMs: number;
+  readonly replayWindowMs: number;
+  readonly limits: Required<ServerLimits>;
+}
+
+/** Apply defaults and validate; throws ConfigError naming the bad setting. */
+export function resolveOptions(o: ServerOptions): ResolvedOptions {
+  let publicUrl: URL | undefined;
+  if (o.publicUrl !== undefined && o.publicUrl !== '') {
+    try {
+      publicUrl = new URL(o.publicUrl);
+    } catch (cause) {
+      throw new ConfigError('CONFIG_INVALID', `publicUrl (PUBLIC_URL) must be an absolute URL like https://agent.example.com (got "${o.publicUrl.slice(0, 80)}")`, { cause });
+    }
+    if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') {
+      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (Plivo needs wss://)');
+    }
+    if (publicUrl.protocol === 'http:' && o.insecure !== true) {
+      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) is http://, which gives Plivo a ws:// stream URL; use https:// (or --insecure for local development)');
+    }
+  }
+  const limits: Required<ServerLimits> = {
+    maxMessageBytes: o.limits?.maxMessageBytes ?? 256 * 1024,
+    maxStreams: o.limits?.maxStreams ?? 500,
+    upgradeBurst: o.limits?.upgradeBurst ?? 100,
+    upgradesPerSecond: o.limits?.upgradesPerSecond ?? 50,
+    maxBodyBytes: o.limits?.maxBodyBytes ?? 64 * 1024,
+    headersTimeoutMs: o.limits?.headersTimeoutMs ?? 10_000,
+  };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);
+  }
+  const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
+  if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs < 0) throw new ConfigError('CONFIG_INVALID', 'drainTimeoutMs must be >= 0');
+  return {
+    publicUrl,
+    trustProxy: o.trustProxy === true,
+    format: streamFormat(o.format ?? 'mulaw/8000'),
+    authToken: o.authToken || undefined,
+    mainAuthToken: o.mainAuthToken || undefined,
+    authId: o.authId || undefined,
+    plivoApiUrl: o.plivoApiUrl || undefined,
+    insecure: o.insecure === true,
+    drainTimeoutMs,
+    replayWindowMs: o.replayWindowMs ?? 10 * 60 * 1000,
+    limits,
+  };
+}

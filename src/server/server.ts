@@ -1,0 +1,297 @@
+/**
+ * The callwire server: one port serving Plivo's answer URL, the stream WebSocket (signature
+ * checked before the handshake), status callbacks, health and readiness, with limits, and a
+ * drain that lets live calls finish on SIGTERM. node:http + ws (docs/ecosystem.md §2: the
+ * raw ws ceiling, with full control of the pre-handshake path).
+ */
+import { type Server as HttpServer, type IncomingMessage, type ServerResponse, createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { echoHandler } from '../agent/echo.js';
+import { type Clock, defaultClock } from '../clock.js';
+import { silentLogger } from '../log/logger.js';
+import type { StreamStatusEvent } from '../protocol/status.js';
+import { PlivoRestClient } from '../rest/plivo-rest.js';
+import { CallStream } from '../stream/call-stream.js';
+import { CLOSE } from '../stream/close-codes.js';
+import { TypedEmitter } from '../stream/typed-emitter.js';
+import { PATHS, answer } from './answer.js';
+import { CallContextCodec } from './call-context.js';
+import type { ServerContext } from './context.js';
+import { healthz, readyz } from './health.js';
+import { BodyTooLarge, parseForm, parseParams, readBody, send } from './http-io.js';
+import { NonceCache } from './nonce-cache.js';
+import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
+import { publicOrigin, signatureCandidates } from './public-url.js';
+import { RateLimiter } from './rate-limit.js';
+import { checkSignature, loggableUrl } from './signature-check.js';
+import { status } from './status.js';
+import { type UpgradeRejection, handleUpgrade } from './upgrade.js';
+
+/** Where the server listens. */
+export interface ListenInfo {
+  readonly port: number;
+  readonly host: string;
+  /** Local base URL, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+}
+
+/** Server events. */
+export interface ServerEvents {
+  stream: CallStream;
+  status: StreamStatusEvent;
+  rejected: UpgradeRejection;
+  /** An HTTP request refused (signature, size): route and reason. */
+  refused: { readonly route: string; readonly status: number; readonly code?: string };
+}
+
+/** A route an app adds beside Plivo's (the dashboard and metrics use this). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export class CallwireServer {
+  readonly options: ResolvedOptions;
+  readonly #ctx: ServerContext;
+  readonly #http: HttpServer;
+  readonly #wss: WebSocketServer;
+  readonly #handler: StreamHandler;
+  readonly #events: TypedEmitter<ServerEvents>;
+  readonly #raw: ServerOptions;
+  readonly #routes: RouteHandler[] = [];
+  #listen: ListenInfo | undefined;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: ServerOptions = {}) {
+    this.#raw = options;
+    this.options = resolveOptions(options);
+    const clock: Clock = options.clock ?? defaultClock;
+    const log = options.logger ?? silentLogger;
+    this.#events = new TypedEmitter((error, event) => log.error({ err: (error as Error)?.message, event }, 'a server event listener threw'));
+    this.#handler = options.onStream ?? echoHandler;
+    this.#ctx = {
+      options: this.options,
+      raw: options,
+      log,
+      clock,
+      pacer: options.pacer,
+      nonces: new NonceCache(clock, this.options.replayWindowMs),
+      contexts: new CallContextCodec(this.options.authToken),
+      limiter: new RateLimiter(clock, this.options.limits.upgradeBurst, this.options.limits.upgradesPerSecond),
+      rest: new PlivoRestClient({ authId: this.options.authId, authToken: this.options.authToken, baseUrl: this.options.plivoApiUrl }),
+      streams: new Set(),
+      statusEvents: [],
+      draining: false,
+      emitStatus: (e) => this.#events.emit('status', e),
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.#onRequest(req, res).catch((e: unknown) => {
+        log.error({ err: (e as Error).message }, 'request handler failed');
+        if (!res.headersSent) send(res, 500, 'internal error');
+        else res.destroy();
+      });
+    };
+    this.#http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+    this.#http.headersTimeout = this.options.limits.headersTimeoutMs;
+    this.#http.requestTimeout = Math.max(30_000, this.options.limits.headersTimeoutMs);
+    this.#http.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params) => this.#accept(ws, params), (r) => this.#events.emit('rejected', r));
+    });
+  }
+
+  /** Listen for an event; returns an unsubscribe function. */
+  on<K extends keyof ServerEvents>(event: K, listener: (payload: ServerEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Add a route served before Plivo's routes' 404 (return true when handled). */
+  route(handler: RouteHandler): void {
+    this.#routes.push(handler);
+  }
+
+  /** Live streams. */
+  get streams(): ReadonlySet<CallStream> {
+    return this.#ctx.streams;
+  }
+
+  /** Status callbacks received (most recent last, bounded). */
+  get statusEvents(): readonly StreamStatusEvent[] {
+    return this.#ctx.statusEvents;
+  }
+
+  get draining(): boolean {
+    return this.#ctx.draining;
+  }
+
+  /** Where it listens (after listen()). */
+  get address(): ListenInfo | undefined {
+    return this.#listen;
+  }
+
+  /** The server's logger. */
+  get logger(): ServerContext['log'] {
+    return this.#ctx.log;
+  }
+
+  /** Start listening. Port 0 picks a free port. */
+  listen(port = 8080, host = '0.0.0.0'): Promise<ListenInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.#http.once('error', onError);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', onError);
+        const a = this.#http.address() as AddressInfo;
+        const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+        this.#listen = { port: a.port, host, url: `${this.#raw.tls ? 'https' : 'http'}://${shown}:${a.port}` };
+        resolve(this.#listen);
+      });
+    });
+  }
+
+  /**
+   * Stop taking new streams (upgrades and answers get 503, /readyz says not ready), let live
+   * calls finish for up to `timeoutMs`, then close the rest with a stated reason and stop listening.
+   */
+  async drain(timeoutMs = this.options.drainTimeoutMs): Promise<{ readonly closedAtTimeout: number }> {
+    const ctx = this.#ctx;
+    if (!ctx.draining) {
+      ctx.draining = true;
+      ctx.log.info({ activeStreams: ctx.streams.size, timeoutMs }, 'draining: no new streams; waiting for live calls to finish');
+    }
+    if (ctx.streams.size > 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = ctx.clock.setTimer(resolve, timeoutMs);
+        this.#drainWaiters.push(() => {
+          ctx.clock.clearTimer(timer);
+          resolve();
+        });
+      });
+    }
+    const remaining = [...ctx.streams];
+    for (const call of remaining) call.close(`server shutting down (drain timeout ${timeoutMs} ms)`, 'drain', CLOSE.GOING_AWAY);
+    await Promise.all(remaining.map((c) => c.ended));
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      this.#http.closeAllConnections();
+    });
+    return { closedAtTimeout: remaining.length };
+  }
+
+  /** Close now: live streams are closed immediately. */
+  close(): Promise<{ readonly closedAtTimeout: number }> {
+    return this.drain(0);
+  }
+
+  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>): void {
+    const ctx = this.#ctx;
+    const call = new CallStream(ws, {
+      logger: ctx.log,
+      clock: ctx.clock,
+      pacer: ctx.pacer,
+      expectedFormat: this.options.format,
+      inboundSampleRate: this.#raw.inboundSampleRate,
+      leadMs: this.#raw.leadMs,
+      keepalive: this.#raw.keepalive,
+      callParams,
+      rest: ctx.rest,
+    });
+    ctx.streams.add(call);
+    void call.ended.then(() => {
+      ctx.streams.delete(call);
+      if (ctx.streams.size === 0) {
+        const waiters = this.#drainWaiters;
+        this.#drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+    this.#events.emit('stream', call);
+    void this.#runHandler(call);
+  }
+
+  async #runHandler(call: CallStream): Promise<void> {
+    try {
+      await this.#handler(call);
+    } catch (e) {
+      this.#ctx.log.error({ err: (e as Error).message, conn: call.id }, 'the stream handler threw; closing the stream');
+      call.resume();
+      call.close('stream handler failed', 'server', CLOSE.INTERNAL);
+      return;
+    }
+    call.resume();
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const ctx = this.#ctx;
+    switch (url.pathname) {
+      case '/healthz':
+        healthz(ctx, res);
+        return;
+      case '/readyz':
+        readyz(ctx, res);
+        return;
+      case PATHS.answer:
+      case PATHS.status: {
+        if (req.method !== 'GET' && req.method !== 'POST') {
+          send(res, 405, 'use GET or POST', 'text/plain', { allow: 'GET, POST' });
+          return;
+        }
+        let body: Buffer;
+        try {
+          body = req.method === 'POST' ? await readBody(req, this.options.limits.maxBodyBytes) : Buffer.alloc(0);
+        } catch (e) {
+          if (e instanceof BodyTooLarge) {
+            this.#events.emit('refused', { route: url.pathname, status: 413 });
+            send(res, 413, 'request body too large');
+            return;
+          }
+          throw e;
+        }
+        const route = url.pathname === PATHS.answer ? 'answer' : 'status';
+        if (ctx.options.authToken !== undefined && !this.#signed(req, res, body, route)) return;
+        const params = parseParams(url.search.slice(1), body, req.headers['content-type']);
+        if (route === 'answer') answer(ctx, req, res, params);
+        else status(ctx, res, params);
+        return;
+      }
+    }
+    for (const r of this.#routes) if (await r(req, res, url)) return;
+    if (url.pathname === '/') {
+      send(res, 200, `callwire: answer URL ${PATHS.answer}, status URL ${PATHS.status}, stream ${PATHS.stream}\n`);
+      return;
+    }
+    send(res, 404, 'not found');
+  }
+
+  /** Check the Plivo signature of an answer/status request; writes 403 and returns false on failure. */
+  #signed(req: IncomingMessage, res: ServerResponse, body: Buffer, route: 'answer' | 'status'): boolean {
+    const ctx = this.#ctx;
+    const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);
+    const candidates = signatureCandidates(req, origin, false);
+    const method = req.method === 'POST' ? 'POST' : 'GET';
+    const result = checkSignature(
+      { authToken: ctx.options.authToken as string, mainAuthToken: ctx.options.mainAuthToken, nonces: ctx.nonces },
+      method,
+      candidates,
+      req.headers,
+      method === 'POST' ? parseForm(body) : {},
+    );
+    if (result.ok) return true;
+    ctx.log.warn(
+      { code: result.code, route, url: loggableUrl(candidates[0] ?? '') },
+      `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')}`,
+    );
+    this.#events.emit('refused', { route, status: 403, code: result.code });
+    send(res, 403, `${result.code}: ${result.message}`);
+    return false;
+  }
+}
+
+/** Create a callwire server (call `listen()` to start it). */
+export function createServer(options: ServerOptions = {}): CallwireServer {
+  return new CallwireServer(options);
+}

@@ -1,0 +1,466 @@
+/**
+ * CallStream: one live Plivo audio stream (one WebSocket). Parses frames, enforces the
+ * protocol's order (`start` first), buffers everything until the application has attached
+ * its handlers (the guide's "register onMedia before start"), delivers inbound audio as
+ * PCM16 at the rate the application asks for, owns the outbound Player and the keepalive,
+ * and never throws into the server: a bad frame is logged with its code, counted, and the
+ * call goes on.
+ */
+import type { RawData, WebSocket } from 'ws';
+import { WireDecoder } from '../audio/codec.js';
+import { type Clock, defaultClock } from '../clock.js';
+import { type CallwireError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { type StreamFormat, formatFromWire } from '../protocol/format.js';
+import type { InboundMessage, MediaMessage } from '../protocol/messages.js';
+import { sendDtmf as sendDtmfMessage, serializeOutbound } from '../protocol/outbound.js';
+import { parseInbound } from '../protocol/parse-inbound.js';
+import type { PlivoRestClient } from '../rest/plivo-rest.js';
+import { AudioQueue } from './audio-queue.js';
+import { CLOSE } from './close-codes.js';
+import { Keepalive, type KeepaliveOptions } from './keepalive.js';
+import { type Pacer, sharedPacer } from './pacer.js';
+import { Player } from './player.js';
+import { TypedEmitter } from './typed-emitter.js';
+import {
+  type CallStreamEvents,
+  type EndInfo,
+  type EndedBy,
+  type InboundAudioFrame,
+  type StreamCounters,
+  type StreamInfo,
+  newCounters,
+} from './types.js';
+
+/** Settings of a CallStream. */
+export interface CallStreamOptions {
+  /** A local id for logs before `start` gives the stream id. */
+  readonly id?: string;
+  readonly clock?: Clock;
+  readonly pacer?: Pacer;
+  readonly logger?: Logger;
+  /** The format the answer XML declared; a different `start.mediaFormat` is reported. */
+  readonly expectedFormat?: StreamFormat;
+  /** Rate of the PCM in inbound audio events; default the stream's own rate (no resampling). */
+  readonly inboundSampleRate?: number;
+  /** Target outbound lead, ms (default 300). */
+  readonly leadMs?: number;
+  /** Outbound send-buffer bound, bytes (default 256 KiB). */
+  readonly maxBufferedBytes?: number;
+  /** Keepalive settings, or false to disable. */
+  readonly keepalive?: KeepaliveOptions | false;
+  /** Media frames accepted before `start` (default 50 = 1 s); more closes the stream. */
+  readonly maxPrestartFrames?: number;
+  /** Events held while the application attaches handlers (default 3000 = 60 s of audio). */
+  readonly maxBacklogEvents?: number;
+  /** Frames each `audio()` iterator may fall behind before the oldest are dropped (default 500). */
+  readonly audioQueueFrames?: number;
+  /** Answer-request parameters carried to the stream (see the server's call context). */
+  readonly callParams?: Readonly<Record<string, string>>;
+  /** REST client for hangup(). */
+  readonly rest?: PlivoRestClient;
+}
+
+/** The lifecycle state of a stream. */
+export type CallStreamState = 'connecting' | 'started' | 'ended';
+
+type Backlogged = { [K in keyof CallStreamEvents]: { event: K; payload: CallStreamEvents[K] } }[keyof CallStreamEvents];
+
+let localIds = 0;
+
+export class CallStream {
+  readonly id: string;
+  readonly counters: StreamCounters = newCounters();
+  readonly clock: Clock;
+  /** Resolves when the stream ends, with how it ended. */
+  readonly ended: Promise<EndInfo>;
+  readonly #ws: WebSocket;
+  readonly #o: CallStreamOptions;
+  readonly #events: TypedEmitter<CallStreamEvents>;
+  readonly #pacer: Pacer;
+  #log: Logger;
+  #state: CallStreamState = 'connecting';
+  #info: StreamInfo | undefined;
+  #player: Player | undefined;
+  #decoder: WireDecoder | undefined;
+  #keepalive: Keepalive | undefined;
+  #prestart: MediaMessage[] = [];
+  #backlog: Backlogged[] | undefined = [];
+  #queues = new Set<AudioQueue<InboundAudioFrame>>();
+  #lastChunk = 0;
+  #audioMs = 0;
+  #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
+  #warned = new Map<string, number>();
+  #resolveEnded!: (e: EndInfo) => void;
+  #startWaiters: { resolve: (i: StreamInfo) => void; reject: (e: Error) => void }[] = [];
+
+  constructor(ws: WebSocket, options: CallStreamOptions = {}) {
+    this.#ws = ws;
+    this.#o = options;
+    this.id = options.id ?? `cs-${++localIds}`;
+    this.clock = options.clock ?? defaultClock;
+    this.#pacer = options.pacer ?? sharedPacer;
+    this.#log = (options.logger ?? silentLogger).child({ conn: this.id });
+    this.#events = new TypedEmitter((error, event) => {
+      this.#warn(new StreamError('STREAM_LISTENER_FAILED', `a "${String(event)}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+    });
+    this.ended = new Promise((resolve) => {
+      this.#resolveEnded = resolve;
+    });
+    ws.on('message', this.#onMessage);
+    ws.on('close', this.#onClose);
+    ws.on('error', this.#onSocketError);
+    ws.on('pong', () => this.#keepalive?.pong());
+    if (options.keepalive !== false) {
+      this.#keepalive = new Keepalive(this.clock, options.keepalive ?? {}, () => this.#ws.ping(), (silentMs) => {
+        this.#end({ by: 'keepalive', reason: `no pong for ${Math.round(silentMs)} ms`, error: new StreamError('STREAM_KEEPALIVE_TIMEOUT', `peer did not answer a ping within ${Math.round(silentMs)} ms`) }, CLOSE.KEEPALIVE_TIMEOUT, true);
+      });
+      this.#keepalive.start();
+    }
+  }
+
+  /** connecting -> started -> ended. */
+  get state(): CallStreamState {
+    return this.#state;
+  }
+
+  /** The call, once `start` arrived. */
+  get info(): StreamInfo | undefined {
+    return this.#info;
+  }
+
+  /** The stream's logger (bound to stream and call id after start). */
+  get logger(): Logger {
+    return this.#log;
+  }
+
+  /**
+   * The outbound Player.
+   * @throws StreamError STREAM_NOT_STARTED before `start` (the format and stream id are not known yet)
+   */
+  get player(): Player {
+    if (this.#player === undefined) throw new StreamError('STREAM_NOT_STARTED', 'the Player exists once start has arrived: await call.started() first');
+    return this.#player;
+  }
+
+  /** Resolves with the stream info once `start` arrived (immediately if it already has). */
+  started(): Promise<StreamInfo> {
+    if (this.#info !== undefined) return Promise.resolve(this.#info);
+    if (this.#state === 'ended') return Promise.reject(new StreamError('STREAM_ENDED', 'the stream ended before start'));
+    return new Promise((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+  }
+
+  /** Listen for an event. Returns an unsubscribe function. */
+  on<K extends keyof CallStreamEvents>(event: K, listener: (payload: CallStreamEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  once<K extends keyof CallStreamEvents>(event: K, listener: (payload: CallStreamEvents[K]) => void): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  off<K extends keyof CallStreamEvents>(event: K, listener: (payload: CallStreamEvents[K]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** Inbound audio as an async iterator; ends when the stream ends. Bounded: a slow reader loses the oldest frames. */
+  audio(): AsyncIterableIterator<InboundAudioFrame> {
+    const q = new AudioQueue<InboundAudioFrame>(this.#o.audioQueueFrames ?? 500);
+    if (this.#state === 'ended') q.end();
+    else this.#queues.add(q);
+    return q;
+  }
+
+  /**
+   * Start delivering events. Everything that arrived before (start, audio, dtmf, ...) is
+   * delivered first, in order. The server calls this after the application's stream
+   * handler returned (or its promise resolved).
+   */
+  resume(): void {
+    const backlog = this.#backlog;
+    if (backlog === undefined) return;
+    this.#backlog = undefined;
+    for (const b of backlog) this.#deliver(b);
+  }
+
+  /** Play DTMF tones into the call (`sendDTMF`). */
+  sendDtmf(digits: string): void {
+    this.#send(serializeOutbound(sendDtmfMessage(digits)));
+  }
+
+  /**
+   * Hang up the call through Plivo's REST API (closing the socket alone does not end a
+   * call with keepCallAlive). The socket is closed too if Plivo has not closed it within 3 s.
+   * @throws RestError REST_MISSING_CREDENTIALS when no Auth ID/Token is configured
+   */
+  async hangup(): Promise<void> {
+    const callId = this.#info?.callId;
+    if (this.#o.rest === undefined || !this.#o.rest.configured) {
+      throw new RestError('REST_MISSING_CREDENTIALS', 'hangup() needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN to call Plivo\'s REST API');
+    }
+    if (callId === undefined) throw new StreamError('STREAM_NOT_STARTED', 'hangup() needs the call id from start');
+    await this.#o.rest.hangup(callId);
+    this.clock.setTimer(() => this.close('hung up by the agent', 'agent'), 3000);
+  }
+
+  /** Close the stream's socket (the call itself continues if Plivo keeps it alive). */
+  close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL): void {
+    this.#end({ by, reason }, code, false);
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  readonly #onMessage = (data: RawData, isBinary: boolean): void => {
+    if (this.#state === 'ended') return;
+    if (isBinary) {
+      this.counters.badFrames++;
+      this.#warn(new ProtocolError('PROTOCOL_BINARY_FRAME', 'binary frame received; Plivo sends JSON text frames'));
+      return;
+    }
+    let msg: InboundMessage;
+    try {
+      msg = parseInbound(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+    } catch (e) {
+      this.counters.badFrames++;
+      this.#warn(isCallwireError(e) ? e : new ProtocolError('PROTOCOL_INVALID_JSON', 'unparseable frame', { cause: e }));
+      return;
+    }
+    try {
+      this.#dispatch(msg);
+    } catch (e) {
+      this.counters.badFrames++;
+      this.#warn(isCallwireError(e) ? e : new StreamError('STREAM_LISTENER_FAILED', `frame handling failed: ${(e as Error).message}`, { cause: e }));
+    }
+  };
+
+  #dispatch(msg: InboundMessage): void {
+    const now = this.clock.now();
+    switch (msg.event) {
+      case 'start':
+        this.#onStart(msg);
+        return;
+      case 'media':
+        if (this.#state !== 'started') {
+          this.#prestart.push(msg);
+          if (this.#prestart.length > (this.#o.maxPrestartFrames ?? 50)) {
+            const error = new StreamError('STREAM_PRESTART_OVERFLOW', `${this.#prestart.length} media frames arrived before start; Plivo sends start first`);
+            this.#end({ by: 'protocol', reason: 'media before start', error }, CLOSE.POLICY, false);
+          }
+          return;
+        }
+        this.#onMedia(msg, now);
+        return;
+      case 'dtmf':
+        this.counters.dtmf++;
+        this.#emit({ event: 'dtmf', payload: { digit: msg.dtmf.digit, at: now } });
+        return;
+      case 'playedStream':
+        if (this.#player?.ack(msg.name, now) === false) this.#log.debug({ name: msg.name }, 'playedStream for a checkpoint that was already settled');
+        this.#emit({ event: 'played', payload: { name: msg.name, at: now } });
+        return;
+      case 'clearedAudio':
+        this.#emit({ event: 'cleared', payload: { at: now } });
+        return;
+      case 'stop':
+        this.#end({ by: 'caller', reason: 'stop event' }, CLOSE.NORMAL, false);
+        return;
+      case 'unknown':
+        this.#warn(new ProtocolError('PROTOCOL_UNKNOWN_EVENT', `unknown event "${msg.name}" ignored`, { details: { event: msg.name } }));
+        return;
+      default: {
+        const never: never = msg;
+        throw new ProtocolError('PROTOCOL_UNKNOWN_EVENT', `unhandled event ${String((never as { event: string }).event)}`);
+      }
+    }
+  }
+
+  #onStart(msg: Extract<InboundMessage, { event: 'start' }>): void {
+    if (this.#state !== 'connecting') {
+      this.counters.badFrames++;
+      this.#warn(new StreamError('STREAM_ALREADY_STARTED', 'a second start message was ignored'));
+      return;
+    }
+    const { mediaFormat } = msg.start;
+    const format = formatFromWire(mediaFormat.encoding, mediaFormat.sampleRate);
+    if (format === undefined) {
+      const error = new StreamError('STREAM_UNSUPPORTED_FORMAT', `start announced ${mediaFormat.encoding} at ${mediaFormat.sampleRate} Hz, which Plivo streams do not use`);
+      this.#end({ by: 'protocol', reason: 'unsupported media format', error }, CLOSE.POLICY, false);
+      return;
+    }
+    const expected = this.#o.expectedFormat;
+    if (expected !== undefined && expected.name !== format.name) {
+      this.#warn(new StreamError('STREAM_FORMAT_MISMATCH', `the answer XML declared ${expected.contentType} but start says ${format.contentType}; using what Plivo streams`));
+    }
+    this.#info = {
+      streamId: msg.start.streamId,
+      callId: msg.start.callId,
+      accountId: msg.start.accountId,
+      tracks: msg.start.tracks,
+      format,
+      extraHeaders: msg.extraHeaders,
+      callParams: this.#o.callParams ?? {},
+      startedAt: Date.now(),
+    };
+    this.#log = this.#log.child({ streamId: msg.start.streamId, callId: msg.start.callId });
+    this.#state = 'started';
+    this.#decoder = new WireDecoder(format, this.#o.inboundSampleRate ?? format.sampleRate);
+    this.#player = new Player({
+      format,
+      streamId: msg.start.streamId,
+      send: (text) => this.#send(text),
+      bufferedAmount: () => this.#ws.bufferedAmount,
+      clock: this.clock,
+      pacer: this.#pacer,
+      counters: this.counters,
+      leadMs: this.#o.leadMs,
+      maxBufferedBytes: this.#o.maxBufferedBytes,
+      onDegraded: (reason, bufferedBytes) => {
+        this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
+        this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });
+      },
+    });
+    this.#log.info({ format: format.name, tracks: msg.start.tracks }, 'stream started');
+    this.#emit({ event: 'start', payload: this.#info });
+    for (const w of this.#startWaiters) w.resolve(this.#info);
+    this.#startWaiters = [];
+    const early = this.#prestart;
+    this.#prestart = [];
+    const now = this.clock.now();
+    for (const m of early) this.#onMedia(m, now);
+  }
+
+  #onMedia(msg: MediaMessage, now: number): void {
+    const info = this.#info as StreamInfo;
+    if (msg.streamId !== '' && msg.streamId !== info.streamId) {
+      this.counters.badFrames++;
+      this.#warn(new StreamError('STREAM_WRONG_STREAM_ID', 'a media frame for another stream id was dropped'));
+      return;
+    }
+    const chunk = msg.media.chunk;
+    if (chunk > 0) {
+      if (chunk <= this.#lastChunk) {
+        this.counters.lateFrames++;
+        return; // duplicate or out of order: its moment has passed
+      }
+      if (this.#lastChunk > 0) this.counters.gaps += chunk - this.#lastChunk - 1;
+      this.#lastChunk = chunk;
+    }
+    const wire = msg.audio;
+    this.counters.framesIn++;
+    this.counters.bytesIn += wire.length;
+    const decoder = this.#decoder as WireDecoder;
+    const pcm = decoder.decode(wire);
+    const durationMs = (wire.length / (info.format.bytesPerSample * info.format.sampleRate)) * 1000;
+    const frame: InboundAudioFrame = {
+      pcm,
+      sampleRate: decoder.outputRate,
+      wire,
+      sequenceNumber: msg.sequenceNumber,
+      chunk,
+      timestamp: msg.media.timestamp,
+      receivedAt: now,
+      audioMs: this.#audioMs,
+      durationMs,
+    };
+    this.#audioMs += durationMs;
+    this.#emit({ event: 'audio', payload: frame });
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  #emit(b: Backlogged): void {
+    if (this.#backlog !== undefined) {
+      this.#backlog.push(b);
+      if (this.#backlog.length > (this.#o.maxBacklogEvents ?? 3000)) {
+        this.#backlog = undefined;
+        const error = new StreamError('STREAM_BACKLOG_OVERFLOW', 'the stream handler did not attach within the backlog bound; check that onStream resolves');
+        this.#end({ by: 'server', reason: 'handler never resumed the stream', error }, CLOSE.INTERNAL, false);
+      }
+      return;
+    }
+    this.#deliver(b);
+  }
+
+  #deliver(b: Backlogged): void {
+    if (b.event === 'audio') {
+      for (const q of this.#queues) {
+        if (!q.push(b.payload) && q.dropped === 1) {
+          this.#warn(new StreamError('STREAM_AUDIO_DROPPED', 'an audio() reader fell behind; oldest frames are being dropped'));
+        }
+      }
+    }
+    this.#events.emit(b.event, b.payload as never);
+    if (b.event === 'end') {
+      for (const q of this.#queues) q.end();
+      this.#queues.clear();
+      this.#events.removeAll();
+    }
+  }
+
+  #warn(error: CallwireError): void {
+    const n = (this.#warned.get(error.code) ?? 0) + 1;
+    this.#warned.set(error.code, n);
+    // Log the 1st, 10th, 100th, ... occurrence of each code: a flood cannot flood the log.
+    if (n === 1 || Number.isInteger(Math.log10(n))) this.#log.warn({ code: error.code, count: n }, error.message);
+    const payload = { error, at: this.clock.now() };
+    if (this.#backlog !== undefined) this.#backlog.push({ event: 'warning', payload });
+    else this.#events.emit('warning', payload);
+  }
+
+  #send(text: string): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(text);
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  readonly #onSocketError = (error: Error): void => {
+    this.#log.warn({ err: error.message }, 'socket error');
+    if (this.#closing === undefined) {
+      this.#closing = { by: 'socket_error', reason: error.message, error: new StreamError('STREAM_ENDED', `socket error: ${error.message}`, { cause: error }) };
+    }
+  };
+
+  readonly #onClose = (code: number, reasonBuf: Buffer): void => {
+    const reason = reasonBuf.toString('utf8');
+    const c = this.#closing;
+    let end: Omit<EndInfo, 'at'>;
+    if (c !== undefined) end = { ...c, closeCode: code };
+    else if (code === 1000 || code === 1001 || code === 1005) end = { by: 'caller', reason: reason || 'socket closed by Plivo', closeCode: code };
+    else end = { by: 'socket_error', reason: reason || `socket closed abnormally (${code})`, closeCode: code };
+    this.#finish(end);
+  };
+
+  /** Begin ending: close the socket (terminate when the peer is unresponsive), then finish on 'close'. */
+  #end(end: { by: EndedBy; reason: string; error?: CallwireError }, code: number, terminate: boolean): void {
+    if (this.#state === 'ended' || this.#closing?.by === end.by) return;
+    this.#closing = end;
+    this.#log.info({ by: end.by, code: end.error?.code }, `closing stream: ${end.reason}`);
+    if (terminate) {
+      this.#ws.terminate();
+      return;
+    }
+    try {
+      this.#ws.close(code, end.reason.slice(0, 120));
+    } catch {
+      this.#ws.terminate();
+    }
+    // A peer that never answers the close frame is cut off after 2 s.
+    this.clock.setTimer(() => {
+      if (this.#state !== 'ended') this.#ws.terminate();
+    }, 2000);
+  }
+
+  #finish(end: Omit<EndInfo, 'at'>): void {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.#keepalive?.stop();
+    this.#player?.destroy();
+    this.#decoder?.destroy();
+    const info: EndInfo = { ...end, at: this.clock.now() };
+    for (const w of this.#startWaiters) w.reject(new StreamError('STREAM_ENDED', `stream ended before start: ${end.reason}`));
+    this.#startWaiters = [];
+    this.#log.info({ by: info.by, closeCode: info.closeCode, counters: this.counters }, `stream ended: ${info.reason}`);
+    this.#emit({ event: 'end', payload: info });
+    this.#resolveEnded(info);
+  }
+}
