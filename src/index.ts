@@ -66,3 +66,13 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
+export {
+  CallRecorder,
+  MemoryStreamStore,
+  SqliteStreamStore,
+  type CallRecorderOptions,
+  type RecordingResult,
+  type SqliteStoreOptions,
+  type StoreStats,
+  type StreamStore,
+} from './store/index.js';
