@@ -1,4 +1,5 @@
 /** What `createServer` accepts, and its defaults. */
+import type { Agent } from '../agent/define-agent.js';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -60,7 +61,9 @@ export interface ServerOptions {
   streamTimeout?: number;
   keepCallAlive?: boolean;
   extraHeaders?: Readonly<Record<string, string>>;
-  /** The stream handler (the escape hatch). Default: an echo of the caller's audio. */
+  /** The agent to run on every call (see defineAgent). */
+  agent?: Agent;
+  /** The stream handler (the escape hatch: full control of each CallStream). Overrides `agent`. Default: an echo of the caller's audio. */
   onStream?: StreamHandler;
   logger?: Logger;
   clock?: Clock;
