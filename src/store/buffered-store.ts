@@ -5,6 +5,7 @@
  */
 import { type Clock, type TimerHandle, defaultClock } from '../clock.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
+import { clampText } from './sanitize.js';
 import type {
   FrameCounters,
   ListQuery,
@@ -30,7 +31,16 @@ export interface StoreOptions extends WriteQueueOptions {
   readonly retentionMs?: number | null;
   /** How often retention runs; default 1 hour. */
   readonly pruneIntervalMs?: number;
+  /**
+   * Debug log lines kept per stream; default 20,000. A loop logging every frame would
+   * otherwise write 180,000 lines an hour per call. The line that hits the cap is replaced
+   * by a warning saying so; later lines are dropped and counted (`droppedLogRows`).
+   */
+  readonly maxLogLinesPerStream?: number;
 }
+
+// Per-stream log counts are tracked for this many recent streams (oldest forgotten first).
+const TRACKED_STREAMS = 10_000;
 
 const DAY_MS = 86_400_000;
 
@@ -45,6 +55,8 @@ export abstract class BufferedStreamStore implements StreamStore {
   readonly #pruneIntervalMs: number;
   #pruneTimer: TimerHandle | undefined;
   #pruned = 0;
+  readonly #maxLogLines: number;
+  readonly #logLines = new Map<string, number>();
   #closed = false;
 
   protected constructor(sink: BatchSink, options: StoreOptions = {}) {
@@ -53,6 +65,7 @@ export abstract class BufferedStreamStore implements StreamStore {
     this.queue = new WriteQueue(sink, { ...options, now: this.now, clock: this.#clock });
     this.#retentionMs = options.retentionMs === undefined ? 30 * DAY_MS : options.retentionMs;
     this.#pruneIntervalMs = Math.max(1000, options.pruneIntervalMs ?? 3_600_000);
+    this.#maxLogLines = Math.max(1, options.maxLogLinesPerStream ?? 20_000);
   }
 
   /** Start the retention timer (subclasses call this once their backend is open). */
@@ -76,9 +89,10 @@ export abstract class BufferedStreamStore implements StreamStore {
     return false;
   }
 
-  #enqueue(build: () => StoreWrite): void {
+  #enqueue(build: () => StoreWrite | undefined): void {
     try {
-      this.queue.push(build());
+      const w = build();
+      if (w !== undefined) this.queue.push(w);
     } catch (e) {
       // Only input that is not an object at all gets here (e.g. `null` from untyped code).
       this.queue.reportFailure(e, 'STORE_INVALID_INPUT', 1);
@@ -104,7 +118,22 @@ export abstract class BufferedStreamStore implements StreamStore {
     this.#enqueue(() => writes.turn(streamId, turn));
   }
   log(streamId: string, line: LogLine): void {
-    this.#enqueue(() => writes.log(streamId, line));
+    this.#enqueue(() => {
+      const w = writes.log(streamId, line);
+      const n = (this.#logLines.get(streamId) ?? 0) + 1;
+      // Re-insert so the map's order is least recently logged first.
+      this.#logLines.delete(streamId);
+      this.#logLines.set(streamId, n);
+      if (this.#logLines.size > TRACKED_STREAMS) this.#logLines.delete(this.#logLines.keys().next().value as string);
+      if (n < this.#maxLogLines) return w;
+      this.queue.discard(w);
+      if (n > this.#maxLogLines) return undefined;
+      return writes.log(streamId, { at: line.at, level: 'warn', msg: `log truncated: more than ${this.#maxLogLines - 1} lines for this stream` });
+    });
+  }
+  async endOrphans(before: number, reason = 'stream left open: its server stopped before the stream ended'): Promise<number> {
+    await this.flush();
+    return this.endOrphansBackend(before, clampText(reason, 500));
   }
   recording(streamId: string, path: string): void {
     this.#enqueue(() => writes.recording(streamId, path, this.now()));
@@ -117,6 +146,8 @@ export abstract class BufferedStreamStore implements StreamStore {
 
   /** Delete by age (and by the backend's size cap, if any). */
   protected abstract pruneBackend(olderThan: number): Promise<PruneResult>;
+  /** End live streams last updated before `before` (see {@link StreamStore.endOrphans}). */
+  protected abstract endOrphansBackend(before: number, reason: string): Promise<number>;
   /** Release the backend after the final flush. */
   protected abstract closeBackend(): void;
 

@@ -182,6 +182,27 @@ export class SqliteStreamStore extends BufferedStreamStore {
     return { streams: result.streams, statusCallbacks: result.statusCallbacks, recordings };
   }
 
+  protected endOrphansBackend(before: number, reason: string): Promise<number> {
+    const db = this.#db;
+    return this.#read(() =>
+      db.transaction(() => {
+        // They ended when they were last heard of: the latest of any write about them.
+        const r = db
+          .prepare(
+            `UPDATE streams SET
+               ended_at = MAX(updated_at, started_at,
+                 COALESCE((SELECT MAX(at) FROM events e WHERE e.stream_id = streams.stream_id), 0),
+                 COALESCE((SELECT MAX(at) FROM logs l WHERE l.stream_id = streams.stream_id), 0)),
+               hangup_by = 'server', hangup_reason = ?, hangup_code = NULL
+             WHERE ended_at IS NULL AND updated_at < ?`,
+          )
+          .run(reason, before);
+        db.prepare('UPDATE streams SET duration_ms = MAX(0, ended_at - started_at) WHERE duration_ms IS NULL AND ended_at IS NOT NULL').run();
+        return r.changes;
+      })(),
+    );
+  }
+
   protected closeBackend(): void {
     this.#open = false;
     this.#db.close();

@@ -274,6 +274,13 @@ export interface StreamStore {
   logs(streamId: string, query?: LogQuery): Promise<LogPage>;
   /** Delete streams that ended (or went silent while live) before `olderThan`, with their rows and recordings. */
   prune(olderThan: number): Promise<PruneResult>;
+  /**
+   * After writing what is queued, end every stream still live that was last updated
+   * before `before`; resolves with how many. Call it when a server starts: streams a
+   * crashed process left open would otherwise show as live until retention removes them.
+   * They end when they were last heard of (their latest event or log line), by `server`.
+   */
+  endOrphans(before: number, reason?: string): Promise<number>;
   stats(): StoreStats;
   /** Write everything queued so far (retrying as configured). */
   flush(): Promise<void>;

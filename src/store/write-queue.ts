@@ -160,6 +160,11 @@ export class WriteQueue {
     this.#recordError(error, code);
   }
 
+  /** Count a write discarded on purpose before it was queued (e.g. over a per-stream cap). */
+  discard(write: StoreWrite): void {
+    this.#drop(write);
+  }
+
   #drop(write: StoreWrite): void {
     this.#dropped++;
     if (write.kind === 'log') this.#droppedLogs++;

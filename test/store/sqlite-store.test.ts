@@ -197,6 +197,44 @@ describe('SqliteStreamStore: one call, written and read back', () => {
   });
 });
 
+describe('SqliteStreamStore: runaway and orphaned streams', () => {
+  it('caps debug log lines per stream, says so once, and counts the rest as dropped', async () => {
+    const { store } = fileStore({ maxLogLinesPerStream: 5 });
+    for (let i = 0; i < 12; i++) store.log('chatty', { at: i, level: 'debug', msg: `frame ${i}` });
+    store.log('quiet', { at: 0, level: 'info', msg: 'hello' });
+    await store.flush();
+    expect((await store.logs('chatty')).lines.map((l) => `${l.level} ${l.msg}`)).toEqual([
+      'debug frame 0',
+      'debug frame 1',
+      'debug frame 2',
+      'debug frame 3',
+      'warn log truncated: more than 4 lines for this stream',
+    ]);
+    expect((await store.logs('quiet')).lines).toHaveLength(1);
+    expect(store.stats()).toMatchObject({ writtenRows: 6, droppedRows: 8, droppedLogRows: 8 });
+  });
+
+  it('endOrphans() ends streams a dead process left live, when they were last heard of', async () => {
+    const { store } = fileStore();
+    store.streamStarted({ streamId: 'orphan', callId: 'c1', format: 'mulaw/8000', startedAt: 1000 });
+    store.log('orphan', { at: 4000, level: 'debug', msg: 'last words' });
+    store.streamStarted({ streamId: 'quiet-orphan', callId: 'c2', format: 'mulaw/8000', startedAt: 2000 });
+    store.streamStarted({ streamId: 'done', callId: 'c3', format: 'mulaw/8000', startedAt: 1500 });
+    store.streamEnded('done', { endedAt: 1800, hangup: { by: 'caller', reason: 'bye' } });
+    store.streamStarted({ streamId: 'new', callId: 'c4', format: 'mulaw/8000', startedAt: 9000 });
+    expect(await store.endOrphans(5000)).toBe(2);
+    expect(await store.getStream('orphan')).toMatchObject({
+      status: 'ended',
+      endedAt: 4000,
+      durationMs: 3000,
+      hangup: { by: 'server', reason: 'stream left open: its server stopped before the stream ended' },
+    });
+    expect(await store.getStream('quiet-orphan')).toMatchObject({ status: 'ended', endedAt: 2000, durationMs: 0 });
+    expect(await store.getStream('done')).toMatchObject({ endedAt: 1800, hangup: { by: 'caller' } });
+    expect((await store.getStream('new'))?.status).toBe('live');
+  });
+});
+
 describe('SqliteStreamStore: retention', () => {
   it('prunes ended streams and silent live ones older than the cutoff, with their rows and recordings', async () => {
     const { store, dir } = fileStore({ retentionMs: null });
