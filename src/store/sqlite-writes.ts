@@ -96,6 +96,11 @@ export class SqliteWriter {
         case 'recording':
           recording.run(w.streamId, w.at, w.path, w.at);
           return;
+        default: {
+          // Compile-time: a new write kind fails here until it is handled.
+          const unhandled: never = w;
+          throw new TypeError(`unknown store write ${JSON.stringify(unhandled).slice(0, 60)}`);
+        }
       }
     };
     this.#apply = db.transaction((batch: readonly StoreWrite[]) => {

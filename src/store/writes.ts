@@ -95,7 +95,7 @@ function normaliseHangup(h: Partial<Hangup> | undefined): Hangup {
 
 /** Split a timeline event into its type and its capped, redacted JSON data. */
 function eventData(e: TimelineInput): { type: string; dataJson: string } {
-  const { at: _at, type, ...rest } = e;
+  const { at: _at, type: _type, ...rest } = e;
   let data: Record<string, unknown>;
   switch (e.type) {
     case 'error':
@@ -116,11 +116,14 @@ function eventData(e: TimelineInput): { type: string; dataJson: string } {
     case 'note':
       data = { name: clampText(e.name, LIMITS.name), data: e.data };
       break;
-    default:
-      // Not a known type (a caller outside TypeScript): keep it as a note rather than lose it.
-      return { type: 'note', dataJson: fieldsJson({ name: clampText(type, LIMITS.name), data: rest }, LIMITS.json) };
+    default: {
+      // Compile-time exhaustiveness; at run time, a type from a caller outside TypeScript is
+      // kept as a note rather than lost.
+      const unknown: never = e;
+      return { type: 'note', dataJson: fieldsJson({ name: clampText((unknown as { type: unknown }).type, LIMITS.name), data: rest }, LIMITS.json) };
+    }
   }
-  return { type, dataJson: fieldsJson(data, LIMITS.json) };
+  return { type: e.type, dataJson: fieldsJson(data, LIMITS.json) };
 }
 
 function ledgerJson(ledger: unknown): string {
