@@ -86,6 +86,8 @@ export class WriteQueue {
   #timer: ReturnType<Clock['setTimer']> | undefined;
   #draining: Promise<void> | undefined;
   #closed = false;
+  /** Ends the current backoff wait early (close() does not wait out a sick disk's backoff). */
+  #wake: (() => void) | undefined;
   /** Consecutive failed attempts: later batches wait this out too instead of hammering a sick disk. */
   #failures = 0;
   #written = 0;
@@ -144,9 +146,10 @@ export class WriteQueue {
     while (this.#queued > 0 || this.#draining !== undefined) await (this.#draining ?? this.#drain());
   }
 
-  /** Flush, then refuse further writes. */
+  /** Refuse further writes, then write what is queued (one attempt per batch if the disk is failing). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wake?.();
     await this.flush();
     this.#cancelTimer();
   }
@@ -239,7 +242,7 @@ export class WriteQueue {
   async #write(batch: StoreWrite[]): Promise<void> {
     try {
       for (let attempt = 0; ; attempt++) {
-        if (this.#failures > 0 && attempt === 0) await this.#sleep(this.#backoff(this.#failures));
+        if (this.#failures > 0 && attempt === 0 && !this.#closed) await this.#sleep(this.#backoff(this.#failures));
         try {
           this.#sink.apply(batch);
           this.#written += batch.length;
@@ -252,7 +255,8 @@ export class WriteQueue {
             return;
           }
           this.#failures++;
-          if (attempt >= this.#maxRetries) {
+          // Closing (shutdown) allows no more retries: a sick disk must not hold up exit.
+          if (attempt >= this.#maxRetries || this.#closed) {
             for (const w of batch) this.#drop(w);
             return;
           }
@@ -294,6 +298,16 @@ export class WriteQueue {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#clock.setTimer(resolve, ms));
+    return new Promise((resolve) => {
+      const handle = this.#clock.setTimer(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        this.#clock.clearTimer(handle);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
   }
 }

@@ -139,6 +139,27 @@ describe('WriteQueue', () => {
     expect(q.stats()).toMatchObject({ droppedRows: 1, writtenRows: 1 });
   });
 
+  it('close() under a persistent fault gives each batch one attempt, without waiting on backoff', async () => {
+    const { q, sink } = setup({ maxBatch: 2, retryBaseMs: 1000, maxRetries: 5 });
+    for (let i = 0; i < 6; i++) sink.failures.push(full());
+    for (let i = 0; i < 6; i++) q.push(log(String(i)));
+    // The manual clock never advances: any backoff wait would hang this test.
+    await q.close();
+    expect(q.stats()).toMatchObject({ pendingWrites: 0, droppedRows: 6, writeErrors: 3, writtenRows: 0 });
+  });
+
+  it('close() cuts short a backoff wait already in progress', async () => {
+    const { q, sink, clock } = setup({ retryBaseMs: 60_000, maxRetries: 5 });
+    sink.failures.push(full(), full());
+    q.push(log('a'));
+    void q.flush();
+    await vi.waitFor(() => expect(clock.pending).toBe(1)); // waiting 60 s before retry 1
+    await q.close();
+    // The retry ran at once (and failed); closing allows no more.
+    expect(q.stats()).toMatchObject({ pendingWrites: 0, droppedRows: 1, writeErrors: 2 });
+    expect(clock.pending).toBe(0);
+  });
+
   it('refuses writes after close and counts them', async () => {
     const { q, sink } = setup();
     q.push(log('a'));
