@@ -22,7 +22,7 @@ export {
   type ErrorCode,
   type ErrorFamily,
 } from './errors.js';
-export { ManualClock, defaultClock, systemClock, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock, defaultClock, scaledClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export {
   STREAM_FORMATS,
   checkpoint,
@@ -76,3 +76,14 @@ export {
   type StoreStats,
   type StreamStore,
 } from './store/index.js';
+export { defineAgent, type Agent } from './agent/define-agent.js';
+export type { AgentConfig, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
+export { AgentSession, type AgentEvents, type AgentState } from './agent/session.js';
+export { defineTool, hangupTool, sendDtmfTool, transferTool, type Tool, type ToolContext } from './agent/tools.js';
+export type { Reply, Responder, UserTurn } from './agent/responder.js';
+export { Utterance, type UtteranceOptions, type UtteranceResult } from './agent/speech-output.js';
+export { DEFAULT_BUDGET, describeLedger, type LatencyBudget, type LedgerMarks, type LedgerStages, type TurnLedger } from './agent/latency-ledger.js';
+export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
+export type { IdleOptions } from './agent/idle.js';
+export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';
+export type { AudioSpec, ChatMessage, LlmEvent, LlmProvider, LlmRequest, ProviderContext, SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord, ToolCall, ToolSchema, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';

@@ -73,10 +73,20 @@ class BuiltinResponder implements Responder {
   }
 }
 
+/** Options of the built-in agent. */
+export interface BuiltinAgentOptions {
+  /** Default: the embedded flite voice. */
+  readonly tts?: TtsProvider;
+  /** Default: {@link BUILTIN_GREETING} (the menu). */
+  readonly greeting?: string;
+  readonly onSession?: (session: AgentSession) => void;
+}
+
 /** The built-in test agent (flite voice, no API keys). */
-export function builtinAgent(options: { tts?: TtsProvider } = {}): Agent {
+export function builtinAgent(options: BuiltinAgentOptions = {}): Agent {
   return defineAgent({
-    greeting: BUILTIN_GREETING,
+    greeting: options.greeting ?? BUILTIN_GREETING,
+    onSession: options.onSession,
     tts: options.tts ?? fliteTts(),
     responder: (session) => new BuiltinResponder(session),
     idle: { afterMs: 20_000, prompts: ['Are you still there? Say something, or press pound to hang up.'], maxPrompts: 2 },

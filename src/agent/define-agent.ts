@@ -23,6 +23,8 @@ export interface Agent {
   readonly handle: (call: CallStream) => void;
   /** Live sessions. */
   readonly sessions: ReadonlySet<AgentSession>;
+  /** Be told of every new session (metrics, alerts and the store use this). Returns an unsubscribe function. */
+  observe(listener: (session: AgentSession) => void): () => void;
   /**
    * Synthesize the fixed phrases (greeting, filler, idle prompts) for a stream format into
    * the TTS cache, so they play with no TTS wait. The server calls this when it starts.
@@ -39,12 +41,18 @@ export function defineAgent(config: AgentConfig): Agent {
     }
   }
   const sessions = new Set<AgentSession>();
+  const observers = new Set<(session: AgentSession) => void>();
   return {
     config,
     sessions,
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
     handle(call) {
       const session = new AgentSession(call, config);
       sessions.add(session);
+      for (const o of observers) o(session);
       void call.ended.then(() => sessions.delete(session));
       void session.start();
     },

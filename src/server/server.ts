@@ -9,6 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { echoHandler } from '../agent/echo.js';
+import { Alerter } from '../observability/alerts.js';
+import { ServerMetrics } from '../observability/metrics.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { silentLogger } from '../log/logger.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
@@ -25,6 +27,7 @@ import { NonceCache } from './nonce-cache.js';
 import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
+import { observeServer } from './observe.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
 import { type UpgradeRejection, handleUpgrade } from './upgrade.js';
@@ -51,6 +54,10 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 
 export class CallwireServer {
   readonly options: ResolvedOptions;
+  /** Prometheus metrics (served at /metrics). */
+  readonly metrics = new ServerMetrics();
+  /** Alerts (log at warn, optional webhook). */
+  readonly alerts: Alerter;
   readonly #ctx: ServerContext;
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
@@ -68,6 +75,7 @@ export class CallwireServer {
     const log = options.logger ?? silentLogger;
     this.#events = new TypedEmitter((error, event) => log.error({ err: (error as Error)?.message, event }, 'a server event listener threw'));
     this.#handler = options.onStream ?? options.agent?.handle ?? echoHandler;
+    this.alerts = new Alerter(options.alerts ?? {}, clock, log);
     this.#ctx = {
       options: this.options,
       raw: options,
@@ -98,6 +106,7 @@ export class CallwireServer {
       else socket.destroy();
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    observeServer(this, this.metrics, this.alerts, options.onStream === undefined ? options.agent : undefined);
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
       handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r));
     });
@@ -237,6 +246,9 @@ export class CallwireServer {
         return;
       case '/readyz':
         readyz(ctx, res);
+        return;
+      case '/metrics':
+        send(res, 200, await this.metrics.text(), this.metrics.contentType);
         return;
       case PATHS.answer:
       case PATHS.transfer:
