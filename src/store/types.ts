@@ -93,14 +93,24 @@ export type TimelineInput = TimelineEvent & { readonly at: number };
 export type StoredEvent = TimelineInput & { readonly id: number };
 
 /**
- * Named latency stages of one turn, in milliseconds from the caller's speech end (so
- * `speechEnd` is 0 when present). Well-known names are in {@link LATENCY_STAGES}; others
- * are kept and shown after them.
+ * The latency marks of one turn: named moments in milliseconds on one clock (the agent's
+ * monotonic call clock; only differences matter). Well-known names, the agent's
+ * `LedgerMarks`, are in {@link LATENCY_STAGES}; others are kept and shown after them.
  */
 export type LatencyLedger = Readonly<Record<string, number>>;
 
-/** The well-known ledger stages, in pipeline order. */
-export const LATENCY_STAGES = ['speechEnd', 'endOfTurn', 'sttFinal', 'llmFirstToken', 'ttsFirstByte', 'firstAudioSent', 'firstPlayed'] as const;
+/** The well-known ledger marks, in pipeline order (the agent's `LedgerMarks`). */
+export const LATENCY_STAGES = [
+  'speechEnd',
+  'endOfTurn',
+  'sttFinal',
+  'llmRequest',
+  'llmFirstToken',
+  'ttsRequest',
+  'ttsFirstByte',
+  'firstAudioSent',
+  'firstAudioHeard',
+] as const;
 
 /** One conversational turn: what the caller said, what the bot said and what was heard. */
 export interface TurnRecord {

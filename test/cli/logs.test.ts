@@ -62,13 +62,14 @@ describe('callwire logs', () => {
         'Turns (2)',
         '  #0  +0.100s',
         '     bot     Hello, how can I help you today?',
-        '     ledger  ttsFirstByte 120 | firstAudioSent 135 | firstPlayed 310 (ms)',
+        '     marks   ttsRequest +0 | ttsFirstByte +120 | firstAudioSent +135 | firstAudioHeard +310 (ms)',
+        '     stages  tts 120 ms, network 175 ms (network over budget by 75 ms)',
         '  #1  +3.000s  interrupted',
         '     caller  Where is my order?',
         '     bot     Your order shipped on Monday and should arrive',
         '     heard   Your order shipped',
-        '     ledger  speechEnd 0 | endOfTurn 410 | sttFinal 180 | llmFirstToken 620 | ttsFirstByte 790 | firstAudioSent 800 | firstPlayed 905 (ms)',
-        '     budget  stt 180/200 ms | llm 210/500 ms | tts 170/200 ms | response 800/1000 ms',
+        '     marks   speechEnd +0 | endOfTurn +410 | sttFinal +180 | llmRequest +420 | llmFirstToken +620 | ttsRequest +625 | ttsFirstByte +790 | firstAudioSent +800 | firstAudioHeard +905 (ms)',
+        '     stages  endpointing 410 ms, stt 180 ms, llm 200 ms, tts 165 ms, network 105 ms, total 905 ms (network over budget by 5 ms)',
         '',
         'Barge-ins (1)',
         '  +4.000s  said "Your order shipped on Monday and should arrive", heard "Your order shipped" (900 ms) in turn 1',
@@ -87,7 +88,7 @@ describe('callwire logs', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { stream: StreamDetail; logs: StoredLogLine[] };
     expect(out.stream).toMatchObject({ streamId: SAMPLE.streamId, durationMs: 9000, hangup: { by: 'caller' }, turnCount: 2, logCount: 3 });
-    expect(out.stream.turns[1]?.ledger).toMatchObject({ sttFinal: 180, firstPlayed: 905 });
+    expect(out.stream.turns[1]?.ledger).toMatchObject({ sttFinal: 103_180, firstAudioHeard: 103_905 });
     expect(out.stream.bargeIns).toHaveLength(1);
     expect(out.stream.dtmf.map((d) => d.digit)).toEqual(['5']);
     expect(out.logs.map((l) => l.msg)).toEqual(['stream started', 'barge-in']);

@@ -47,7 +47,7 @@ export function writeSampleCall(store: StreamStore, ids: { streamId: string; cal
     botText: 'Hello, how can I help you today?',
     heardText: 'Hello, how can I help you today?',
     interrupted: false,
-    ledger: { ttsFirstByte: 120, firstAudioSent: 135, firstPlayed: 310 },
+    ledger: { ttsRequest: 100_000, ttsFirstByte: 100_120, firstAudioSent: 100_135, firstAudioHeard: 100_310 },
   });
   store.event(streamId, { at: t0 + 2500, type: 'dtmf', digit: '5' });
   store.event(streamId, { at: t0 + 4000, type: 'barge_in', turn: 1, said: 'Your order shipped on Monday and should arrive', heard: 'Your order shipped', heardMs: 900 });
@@ -59,7 +59,17 @@ export function writeSampleCall(store: StreamStore, ids: { streamId: string; cal
     botText: 'Your order shipped on Monday and should arrive',
     heardText: 'Your order shipped',
     interrupted: true,
-    ledger: { speechEnd: 0, endOfTurn: 410, sttFinal: 180, llmFirstToken: 620, ttsFirstByte: 790, firstAudioSent: 800, firstPlayed: 905 },
+    ledger: {
+      speechEnd: 103_000,
+      endOfTurn: 103_410,
+      sttFinal: 103_180,
+      llmRequest: 103_420,
+      llmFirstToken: 103_620,
+      ttsRequest: 103_625,
+      ttsFirstByte: 103_790,
+      firstAudioSent: 103_800,
+      firstAudioHeard: 103_905,
+    },
   });
   store.log(streamId, { at: t0 + 4000, level: 'warn', msg: 'barge-in', fields: { heardMs: 900, authorization: 'Bearer abc.def' } });
   store.log(streamId, { at: t0 + 9000, level: 'debug', msg: 'socket closed', fields: { code: 1000 } });

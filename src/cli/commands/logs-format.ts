@@ -2,8 +2,13 @@
  * Text rendering for `callwire logs`: one stream's record, timeline, turns and debug log,
  * and the recent-streams listing. Pure: data in, lines out (tests compare them exactly).
  */
-import { latencySegments, orderedStages } from '../../store/latency.js';
-import type { StoredEvent, StoredLogLine, StreamDetail, StreamSummary } from '../../store/types.js';
+import { type LedgerMarks, LatencyLedger, describeLedger } from '../../agent/latency-ledger.js';
+import { LATENCY_STAGES, type LatencyLedger as LedgerRecord, type StoredEvent, type StoredLogLine, type StreamDetail, type StreamSummary } from '../../store/types.js';
+
+// The store lists the agent's mark names without importing the agent (it sits below it);
+// these two lines fail to compile if the lists drift apart.
+const MARKS: readonly (keyof LedgerMarks)[] = LATENCY_STAGES;
+const _everyMarkListed: Record<Exclude<keyof LedgerMarks, (typeof LATENCY_STAGES)[number]>, never> = {};
 
 /** An epoch-ms time as UTC ISO-8601. */
 export function isoTime(ms: number): string {
@@ -53,6 +58,28 @@ function fieldsText(fields: Readonly<Record<string, unknown>> | undefined): stri
     .join(' ');
 }
 
+/** Marks in pipeline order (unknown names after, by time), as offsets from the earliest. */
+export function ledgerMarks(ledger: LedgerRecord): string {
+  const known = LATENCY_STAGES.filter((k) => ledger[k] !== undefined);
+  const rest = Object.keys(ledger)
+    .filter((k) => !(LATENCY_STAGES as readonly string[]).includes(k))
+    .sort((a, b) => (ledger[a] as number) - (ledger[b] as number));
+  const order = [...known, ...rest];
+  if (order.length === 0) return '';
+  const t0 = Math.min(...order.map((k) => ledger[k] as number));
+  return order.map((k) => `${k} +${Math.round((ledger[k] as number) - t0)}`).join(' | ');
+}
+
+/** Stage durations and budget overruns, computed exactly as the agent computes them. */
+export function ledgerStages(index: number, ledger: LedgerRecord): string {
+  const l = new LatencyLedger(index);
+  for (const k of MARKS) {
+    const v = ledger[k];
+    if (v !== undefined) l.mark(k, v);
+  }
+  return describeLedger(l.report());
+}
+
 /** A log line as text. */
 export function formatLogLine(l: StoredLogLine, from: number): string {
   const f = fieldsText(l.fields);
@@ -94,12 +121,10 @@ export function formatStream(s: StreamDetail, logs: readonly StoredLogLine[]): s
     if (t.userText !== '') out.push(`     caller  ${t.userText}`);
     if (t.botText !== '') out.push(`     bot     ${t.botText}`);
     if (t.heardText !== undefined && t.heardText !== t.botText) out.push(`     heard   ${t.heardText}`);
-    const stages = orderedStages(t.ledger);
-    if (stages.length > 0) out.push(`     ledger  ${stages.map(([k, v]) => `${k} ${v}`).join(' | ')} (ms)`);
-    const segs = latencySegments(t.ledger);
-    if (segs.length > 0) {
-      out.push(`     budget  ${segs.map((g) => `${g.name} ${g.ms}/${g.budgetMs} ms${g.over ? ' OVER' : ''}`).join(' | ')}`);
-    }
+    const marks = ledgerMarks(t.ledger);
+    if (marks !== '') out.push(`     marks   ${marks} (ms)`);
+    const stages = ledgerStages(t.index, t.ledger);
+    if (stages !== '') out.push(`     stages  ${stages}`);
   }
 
   out.push('', `Barge-ins (${s.bargeIns.length})`);
