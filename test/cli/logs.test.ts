@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/schema.js';
 import { SqliteStreamStore } from '../../src/store/sqlite-store.js';
 import type { StoredLogLine, StreamDetail, StreamSummary } from '../../src/store/types.js';
-import { CLI } from '../support/cli.js';
+import { CLI, spawnCli } from '../support/cli.js';
 import { SAMPLE, tempDir, writeSampleCall } from '../support/store-fixtures.js';
 
 function logs(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
@@ -121,6 +121,36 @@ describe('callwire logs', () => {
     const bad = logs(['x', '--db', db, '--limit', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('CONFIG_INVALID');
+  });
+
+  it('--follow prints a live stream\'s new log lines as they are written, and stops when it ends', async () => {
+    writer.streamStarted({ streamId: 'follow-me', callId: 'call-follow', format: 'mulaw/8000', startedAt: SAMPLE.t0 });
+    writer.log('follow-me', { at: SAMPLE.t0 + 10, level: 'info', msg: 'before follow' });
+    await writer.flush();
+    const cli = spawnCli(['logs', 'follow-me', '--db', db, '--follow', '--interval', '50', '--level', 'info']);
+    try {
+      await cli.waitFor(/Log \(1 lines\)\n {2}\+0\.010s {2}INFO {3}before follow\n/, 30_000);
+      writer.log('follow-me', { at: SAMPLE.t0 + 20, level: 'debug', msg: 'filtered out' });
+      writer.log('follow-me', { at: SAMPLE.t0 + 30, level: 'warn', msg: 'while following' });
+      await writer.flush();
+      await cli.waitFor(/\+0\.030s {2}WARN {3}while following\n/, 30_000);
+      writer.log('follow-me', { at: SAMPLE.t0 + 40, level: 'info', msg: 'last words' });
+      writer.streamEnded('follow-me', { endedAt: SAMPLE.t0 + 50, hangup: { by: 'agent', reason: 'goodbye said' } });
+      await writer.flush();
+      expect(await cli.exited).toBe(0);
+      const out = cli.output();
+      expect(out).toMatch(/while following\n {2}\+0\.040s {2}INFO {3}last words\n-- stream ended: agent, goodbye said\n$/);
+      expect(out).not.toContain('filtered out');
+      expect(out.match(/before follow/g)).toHaveLength(1);
+    } finally {
+      cli.child.kill();
+    }
+  });
+
+  it('--follow refuses --json and a missing ref', () => {
+    const r = logs(['--follow', '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('CONFIG_INVALID: --follow needs a stream');
   });
 
   it('reads (and upgrades) a database written by an older schema', () => {
