@@ -576,6 +576,7 @@ export class AgentSession {
       hangup: (reason) => this.hangup(reason),
       transfer: (to) => this.transfer(to),
       sendDtmf: (digits) => this.call.sendDtmf(digits),
+      collectDigits: (options) => this.collectDigits(options),
     };
   }
 
