@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CallwireError } from '../errors.js';
 import type { ToolSchema } from '../providers/types.js';
+import type { CollectDigitsOptions, CollectedDigits } from './digits.js';
 
 /** What a tool can do to the call. */
 export interface ToolContext {
@@ -21,6 +22,8 @@ export interface ToolContext {
   transfer(to: string): Promise<void>;
   /** Play DTMF tones into the call. */
   sendDtmf(digits: string): void;
+  /** Collect keypad digits from the caller (e.g. an account number, a DTMF fallback). */
+  collectDigits(options?: CollectDigitsOptions): Promise<CollectedDigits>;
 }
 
 /** A tool the model may call. */

@@ -193,7 +193,7 @@ describe('IdleMonitor', () => {
 });
 
 describe('tools', () => {
-  const ctx: ToolContext = { signal: new AbortController().signal, callId: 'c', say: async () => {}, hangup: async () => {}, transfer: async () => {}, sendDtmf: () => {} };
+  const ctx: ToolContext = { signal: new AbortController().signal, callId: 'c', say: async () => {}, hangup: async () => {}, transfer: async () => {}, sendDtmf: () => {}, collectDigits: async () => ({ digits: '', reason: 'timeout' }) };
   const book = defineTool({
     name: 'book_table',
     description: 'Book a table',
