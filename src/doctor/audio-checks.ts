@@ -49,7 +49,9 @@ function playAudioCount(report: CallReport): number {
 
 function contentTypeCheck(report: CallReport, format: StreamFormat): CheckResult {
   const refused = errors(report, 'EMULATOR_INVALID_CONTENT_TYPE');
-  const accepted = playAudioCount(report);
+  // Plivo (the emulator) checks the format before the WAV header, so a payload refused for its
+  // header had the right contentType and sampleRate.
+  const accepted = playAudioCount(report) + errors(report, 'EMULATOR_WAV_HEADER').length;
   const data = { playAudio: accepted + refused.length, refused: refused.length };
   if (refused.length > 0) {
     return result('audio.content-type', 'fail', `invalid_content_type: ${refused[0]} (${refused.length} of ${data.playAudio} playAudio messages)`, data, {
@@ -170,6 +172,12 @@ function responseCheck(call: CallProbeResult, firstOk: boolean, ctx: AudioCheckC
   if (!firstOk) return result('audio.response', 'skip', 'no bot audio at all (see audio.first)', {});
   const latency = events(call.report, 'response_latency')[0];
   if (latency !== undefined) return result('audio.response', 'ok', `the server answered the caller ${Math.round(latency.ms)} ms after they stopped speaking`, { ms: latency.ms });
+  // An echo (or a bot that talks over the caller) starts while the caller is still speaking.
+  const spoke = events(call.report, 'caller_speech').find((e) => e.phase === 'start');
+  const during = spoke === undefined ? undefined : events(call.report, 'bot_audio').find((e) => e.phase === 'start' && e.t >= spoke.t);
+  if (spoke !== undefined && during !== undefined) {
+    return result('audio.response', 'ok', `the server's audio started ${Math.round(during.t - spoke.t)} ms after the caller began speaking, before they finished (an echo, or a bot talking over the caller)`, {});
+  }
   return result('audio.response', 'warn', `no answer within ${s(ctx.answerTimeoutMs)} of the caller's phrase`, {}, {
     fix: 'check that the server hears the caller: audioTrack inbound in the XML, the media handler attached before start (the guide: "No Audio Received"), and that STT, LLM and TTS answer',
   });

@@ -45,7 +45,7 @@ export function latencyChecks(call: CallProbeResult | undefined, pongMs: number 
   }
   const response = timeline.find((e): e is Extract<CallEvent, { type: 'response_latency' }> => e.type === 'response_latency');
   const responseData = { budgetMs: budget.responseMs };
-  if (response === undefined) out.push(result('latency.response', 'skip', connected ? 'the server did not answer the caller (see audio.response)' : 'no call (see audio.first)', responseData));
+  if (response === undefined) out.push(result('latency.response', 'skip', connected ? 'no answer started after the caller finished speaking (see audio.response)' : 'no call (see audio.first)', responseData));
   else {
     out.push(
       result('latency.response', judge(response.ms, budget.responseMs, true), `the caller waited ${versus(response.ms, budget.responseMs)} from the end of their phrase to the answer`, { ...responseData, ms: response.ms }, {

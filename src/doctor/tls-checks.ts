@@ -101,7 +101,7 @@ function expiryCheck(p: TargetProbe, leaf: X509Certificate, ctx: TlsCheckContext
   if (now < from) {
     return result('tls.expiry', 'fail', `not valid until ${day(from)}`, data, { ...t, fix: 'check the certificate\'s dates and the server\'s clock; reissue it if its start date is wrong' });
   }
-  if (now > to) return result('tls.expiry', 'fail', `expired on ${day(to)} (${-daysLeft} days ago): Plivo refuses expired certificates`, data, { ...t, fix: renew });
+  if (now > to) return result('tls.expiry', 'fail', `expired on ${day(to)} (${Math.floor((now - to) / DAY_MS)} days ago): Plivo refuses expired certificates`, data, { ...t, fix: renew });
   if (daysLeft < ctx.expiryWarnDays) {
     return result('tls.expiry', 'warn', `expires on ${day(to)}, in ${daysLeft} days`, data, { ...t, fix: renew });
   }
