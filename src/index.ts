@@ -87,3 +87,4 @@ export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
 export type { IdleOptions } from './agent/idle.js';
 export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';
 export type { AudioSpec, ChatMessage, LlmEvent, LlmProvider, LlmRequest, ProviderContext, SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord, ToolCall, ToolSchema, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
+export { DEFAULT_DOCTOR_BUDGET, renderDoctorText, runDoctor, type CheckResult, type CheckStatus, type DoctorBudget, type DoctorOptions, type DoctorReport } from './doctor/index.js';

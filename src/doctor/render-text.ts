@@ -49,7 +49,7 @@ export function renderDoctorText(report: DoctorReport, options: RenderTextOption
   const out: string[] = [];
   if (report.answerUrl !== undefined) out.push(`answer URL  ${report.answerUrl}`);
   if (report.streamUrl !== undefined) out.push(`stream URL  ${shownUrl(report.streamUrl)}`);
-  out.push(...wrap(`mode        ${report.mode}: ${report.modeReason}`, width));
+  for (const [i, l] of wrap(`${report.mode}: ${report.modeReason}`, width - 12).entries()) out.push(`${i === 0 ? 'mode'.padEnd(12) : ' '.repeat(12)}${l}`);
   out.push(`signatures  ${report.signed ? 'checked with the given auth token' : 'not checked (no --auth-token)'}`);
   out.push('');
   out.push(`${'check'.padEnd(nameWidth)}${'result'.padEnd(RESULT_WIDTH)}seen`);

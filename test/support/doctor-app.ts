@@ -43,6 +43,10 @@ export interface DoctorAppOptions {
   audio?: AudioFault;
   /** Speak first (default true). */
   greet?: boolean;
+  /** Wait this long before each reply, the greeting included (ms): a slow pipeline. */
+  delayMs?: number;
+  /** Send each reply at once instead of paced (what Plivo's own examples do). */
+  burst?: boolean;
 }
 
 export interface DoctorApp {
@@ -77,10 +81,15 @@ class Outbound {
   #streamId = '';
   #replies = 0;
 
-  constructor(ws: WebSocket, format: StreamFormat, fault: AudioFault) {
+  readonly #delayMs: number;
+  readonly #burst: boolean;
+
+  constructor(ws: WebSocket, format: StreamFormat, fault: AudioFault, delayMs: number, burst: boolean) {
     this.#ws = ws;
     this.#format = format;
     this.#fault = fault;
+    this.#delayMs = delayMs;
+    this.#burst = burst;
   }
 
   started(streamId: string): void {
@@ -92,8 +101,13 @@ class Outbound {
     this.#ws.send(JSON.stringify({ event: 'playAudio', media: { contentType, sampleRate: this.#format.sampleRate, payload: encodeBase64(payload) } }));
   }
 
-  /** Play PCM16 made at `rate`. */
+  /** Play PCM16 made at `rate` (after the configured delay). */
   play(pcm: Int16Array, rate: number): void {
+    if (this.#delayMs > 0) setTimeout(() => this.#playNow(pcm, rate), this.#delayMs);
+    else this.#playNow(pcm, rate);
+  }
+
+  #playNow(pcm: Int16Array, rate: number): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     const f = this.#format;
     if (this.#fault === 'wav-header') {
@@ -104,6 +118,10 @@ class Outbound {
     const wire = this.#fault === 'rate-16k-as-8k' ? pcmToWire(f, pcm) : pcmToWire(f, resampleAll(pcm, rate, f.sampleRate));
     for (let off = 0; off < wire.length; off += f.frameBytes) this.#queue.push(wire.subarray(off, off + f.frameBytes));
     this.#queue.push(`reply-${++this.#replies}`);
+    if (this.#burst) {
+      while (this.#queue.length > 0) this.#tick();
+      return;
+    }
     if (this.#timer === undefined) {
       for (let i = 0; i < LEAD_FRAMES; i++) this.#tick();
       this.#timer = setInterval(() => this.#tick(), 20);
@@ -215,7 +233,7 @@ export async function startDoctorApp(options: DoctorAppOptions = {}): Promise<Do
   });
 
   const onStream = (ws: WebSocket): void => {
-    const out = new Outbound(ws, format, fault);
+    const out = new Outbound(ws, format, fault, options.delayMs ?? 0, options.burst ?? false);
     const echo = new Echo(format.sampleRate, (pcm, rate) => out.play(pcm, rate));
     let lastHeard = Date.now();
     const timers: NodeJS.Timeout[] = [];
