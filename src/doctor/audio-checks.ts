@@ -16,6 +16,8 @@ import { type CheckResult, result } from './types.js';
 export interface AudioCheckContext {
   readonly maxLeadMs: number;
   readonly answerTimeoutMs: number;
+  /** Why there is no call, when there is none. */
+  readonly noCall: string;
 }
 
 // Codes other checks own; audio.protocol reports the rest.
@@ -194,7 +196,7 @@ export function audioChecks(call: CallProbeResult | undefined, format: StreamFor
     result('audio.pacing', 'skip', why, {}),
     result('audio.protocol', 'skip', why, { codes: [] }),
   ];
-  if (call === undefined || format === undefined) return skipAll('no call was placed: there is no usable stream URL or format (see url.scheme and xml.content-type)');
+  if (call === undefined || format === undefined) return skipAll(ctx.noCall);
   if (!call.connected) return skipAll(`the emulated call could not connect, as Plivo would not: ${(call.error ?? 'unknown error').slice(0, 200)}`);
   const report = call.report;
   const first = firstAudioCheck(call);

@@ -70,7 +70,9 @@ function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Om
       if (serverPings.length < MAX_PING_TIMES) serverPings.push(since());
     });
     ws.on('pong', () => {
-      if (pingSentAt !== undefined && pongMs === undefined) pongMs = clock.now() - pingSentAt;
+      if (pingSentAt === undefined || pongMs !== undefined) return;
+      pongMs = clock.now() - pingSentAt;
+      if (since() >= o.idleMs) done();
     });
     ws.on('message', () => {
       messages++;
@@ -88,6 +90,8 @@ function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Om
     );
     pingSentAt = clock.now();
     ws.ping();
+    // Done once the idle period is over and the pong has come (or its timeout has passed).
+    timers.push(clock.setTimer(() => pongMs !== undefined && done(), o.idleMs));
     timers.push(clock.setTimer(done, Math.max(o.idleMs, o.timeoutMs)));
   });
 }

@@ -61,6 +61,8 @@ export interface DoctorOptions {
   maxTurnMs?: number;
   /** What the caller says (default "Hello, can you hear me?"). */
   callerPhrase?: string;
+  /** Place the emulated call (default true); without it the audio and latency groups are skipped. */
+  call?: boolean;
   /** Latency budgets (defaults: {@link DEFAULT_DOCTOR_BUDGET}). */
   budget?: Partial<DoctorBudget>;
   /** Warn when the certificate expires within this many days (default 14). */
@@ -89,6 +91,7 @@ export interface ResolvedDoctorOptions {
   readonly answerTimeoutMs: number;
   readonly maxTurnMs: number;
   readonly callerPhrase: string;
+  readonly call: boolean;
   readonly budget: DoctorBudget;
   readonly expiryWarnDays: number;
   readonly maxLeadMs: number;
@@ -118,6 +121,7 @@ export function resolveDoctorOptions(o: DoctorOptions): ResolvedDoctorOptions {
     answerTimeoutMs: positive(o.answerTimeoutMs, 10_000),
     maxTurnMs: positive(o.maxTurnMs, 30_000),
     callerPhrase: o.callerPhrase?.trim() || 'Hello, can you hear me?',
+    call: o.call !== false,
     budget: {
       firstAudioMs: positive(budget.firstAudioMs, DEFAULT_DOCTOR_BUDGET.firstAudioMs),
       responseMs: positive(budget.responseMs, DEFAULT_DOCTOR_BUDGET.responseMs),

@@ -85,7 +85,7 @@ async function inspectStream(o: ResolvedDoctorOptions, url: string, info: Stream
   const [idle, signatures, call] = await Promise.all([
     runIdleProbe({ url, authToken: o.authToken, format: format ?? STREAM_FORMATS['mulaw/8000'], idleMs: o.idleMs, timeoutMs: o.timeoutMs, clock: o.clock }),
     probeSignatures(url, o.authToken, o.timeoutMs, o.clock),
-    target === undefined
+    target === undefined || !o.call
       ? Promise.resolve(undefined)
       : runCallProbe({
           target,
@@ -165,7 +165,8 @@ function checksOf(o: ResolvedDoctorOptions, answer: AnswerSide | undefined, stre
   out.push(...xmlChecks(state, signed, callbacksOf(stream?.call), answer?.probe.local ?? false));
   const reportFormat = stream?.call?.report.format;
   const format = reportFormat === undefined ? stream?.format : (STREAM_FORMATS[reportFormat as keyof typeof STREAM_FORMATS] ?? stream?.format);
-  out.push(...audioChecks(stream?.call, format, { maxLeadMs: o.maxLeadMs, answerTimeoutMs: o.answerTimeoutMs }));
+  const noCall = o.call ? 'no call was placed: there is no usable stream URL or format (see url.scheme and xml.content-type)' : 'the emulated call was turned off (--no-call)';
+  out.push(...audioChecks(stream?.call, format, { maxLeadMs: o.maxLeadMs, answerTimeoutMs: o.answerTimeoutMs, noCall }));
   out.push(...latencyChecks(stream?.call, stream?.idle?.pongMs, o.budget));
   return out;
 }
@@ -204,7 +205,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const counts = countStatuses(checks);
   return {
     ...(o.answerUrl === undefined ? {} : { answerUrl: o.answerUrl }),
-    ...(stream === undefined ? {} : { streamUrl: stream.probe.raw }),
+    ...(stream === undefined ? {} : { streamUrl: stream.probe.raw.slice(0, 2048) }),
     mode,
     modeReason: reason,
     signed: o.authToken !== undefined,

@@ -40,7 +40,11 @@ export function isLocal(mode: DoctorModeOption, loopback: boolean): boolean {
   return mode === 'development' || (mode === 'auto' && loopback);
 }
 
+/** Longest URL the doctor follows (from a possibly hostile answer XML). */
+export const MAX_URL_LENGTH = 8192;
+
 function parse(raw: string): URL | undefined {
+  if (raw.length > MAX_URL_LENGTH) return undefined;
   try {
     return new URL(raw);
   } catch {

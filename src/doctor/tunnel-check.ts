@@ -35,7 +35,7 @@ function deadTunnelSign(handshake: IdleProbeResult['upgrade'] | undefined, servi
   if (handshake?.kind !== 'refused') return undefined;
   const header = handshake.headers['ngrok-error-code'];
   const code = (Array.isArray(header) ? header[0] : header) ?? /ERR_NGROK_\d+/.exec(handshake.body)?.[0];
-  if (code !== undefined) return `ngrok answers ${code} (HTTP ${handshake.status}): the tunnel is offline`;
+  if (code !== undefined) return `ngrok answers ${code.slice(0, 40)} (HTTP ${handshake.status}): the tunnel is offline`;
   if (handshake.status === 530 || /error code: 10(16|33)/.test(handshake.body)) return `Cloudflare answers HTTP ${handshake.status}: the tunnel is gone`;
   if (service !== undefined && [502, 503, 504].includes(handshake.status)) return `${service} answers HTTP ${handshake.status}: the tunnel is up but nothing answers behind it`;
   return undefined;

@@ -4,7 +4,7 @@
  * "Invalid WebSocket URL", "Firewall blocking" and "connection_failed".
  */
 import { type AddressKind, classifyAddress, describeKind } from './address.js';
-import type { TargetProbe } from './target.js';
+import { MAX_URL_LENGTH, type TargetProbe } from './target.js';
 import { type CheckResult, result } from './types.js';
 
 const EXPOSE =
@@ -12,7 +12,7 @@ const EXPOSE =
 
 function schemeCheck(p: TargetProbe, url: URL): CheckResult {
   const t = { target: p.target };
-  const data = { url: p.raw };
+  const data = { url: p.raw.slice(0, 2048) };
   const stream = p.target === 'stream';
   const want = stream ? 'wss:' : 'https:';
   const plain = stream ? 'ws:' : 'http:';
@@ -89,9 +89,9 @@ function portCheck(p: TargetProbe): CheckResult {
 export function urlChecks(p: TargetProbe): CheckResult[] {
   const t = { target: p.target };
   if (p.url === undefined) {
-    const what = p.raw === '' ? 'no URL given' : `"${p.raw.slice(0, 80)}" is not a valid URL`;
+    const what = p.raw === '' ? 'no URL given' : p.raw.length > MAX_URL_LENGTH ? `the URL is ${p.raw.length} characters long` : `"${p.raw.slice(0, 80)}" is not a valid URL`;
     return [
-      result('url.scheme', 'fail', what, { url: p.raw }, { ...t, fix: p.target === 'stream' ? 'give a wss:// URL' : 'give the https:// answer URL' }),
+      result('url.scheme', 'fail', what, { url: p.raw.slice(0, 2048) }, { ...t, fix: p.target === 'stream' ? 'give a wss:// URL' : 'give the https:// answer URL' }),
       result('url.dns', 'skip', 'not a URL', { host: '', addresses: [] }, t),
       result('url.public', 'skip', 'not a URL', { addresses: [] }, t),
       result('url.port', 'skip', 'not a URL', { port: 0 }, t),

@@ -15,6 +15,9 @@ export interface WebSocketCheckContext {
   readonly path: string;
 }
 
+// Servers commonly ping every 10 to 20 s: a shorter watch without a ping proves nothing.
+const MIN_PING_WATCH_MS = 10_000;
+
 const PROXY_UPGRADE =
   'make sure this URL reaches your WebSocket server and that any proxy passes the upgrade (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade")';
 
@@ -74,6 +77,9 @@ function serverPingsCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): C
     return result('websocket.server-pings', 'ok', `the server sent ${pings.length} ping${pings.length === 1 ? '' : 's'} in ${s(probe.observedMs)}${every}`, data);
   }
   if (probe.closed !== undefined && probe.closed.atMs < ctx.idleMs) return result('websocket.server-pings', 'skip', `the stream closed after ${s(probe.closed.atMs)} (see websocket.idle)`, data);
+  if (probe.observedMs < MIN_PING_WATCH_MS) {
+    return result('websocket.server-pings', 'skip', `no server ping in ${s(probe.observedMs)}, too short to judge (servers commonly ping every 10 to 20 s): run with --idle 30`, data);
+  }
   return result('websocket.server-pings', 'warn', `the server sent no pings in ${s(probe.observedMs)}`, data, {
     fix: 'send a WebSocket ping every 10 to 20 s on each stream so idle connections stay up (callwire: --ping-interval; ws: setInterval(() => ws.ping(), 15000))',
   });

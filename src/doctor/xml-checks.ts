@@ -23,6 +23,8 @@ export type AnswerState =
 const SUPPORTED = Object.values(STREAM_FORMATS)
   .map((f) => f.contentType)
   .join(', ');
+// Verbs named in a message, at most (a hostile document may hold thousands).
+const MAX_LISTED = 10;
 const EXAMPLE = '<Response><Stream bidirectional="true" keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">wss://your-host/stream</Stream></Response>';
 
 function fetchCheck(fetch: AnswerFetch, signed: boolean): CheckResult {
@@ -91,7 +93,7 @@ function attributeChecks(info: StreamXmlInfo): CheckResult[] {
   else {
     const seen = kca === undefined ? 'keepCallAlive is not set (default false)' : `keepCallAlive="${kca.slice(0, 20)}"`;
     const fix = 'add keepCallAlive="true" to the <Stream> element';
-    const after = info.verbs.slice(info.verbs.indexOf('Stream') + 1);
+    const after = info.verbs.slice(info.verbs.indexOf('Stream') + 1, info.verbs.indexOf('Stream') + 1 + MAX_LISTED).map((v) => v.slice(0, 32));
     if (after.length === 0) out.push(result('xml.keep-call-alive', 'fail', `${seen} and <Stream> is the last verb: Plivo can hang up right after the stream connects`, kcaData, { fix }));
     else out.push(result('xml.keep-call-alive', 'warn', `${seen}: ${after.join(', ')} run as soon as the stream starts instead of after it ends`, kcaData, { fix }));
   }
@@ -105,7 +107,7 @@ function statusCallbackCheck(info: StreamXmlInfo, callbacks: readonly CallbackOu
       fix: 'add statusCallbackUrl="https://your-host/plivo/status" to <Stream> and log DroppedStream/DegradedStream (callwire serves /plivo/status)',
     });
   }
-  const data = { url, callbacks: callbacks ?? [] };
+  const data = { url: url.slice(0, 2048), callbacks: callbacks ?? [] };
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -115,25 +117,26 @@ function statusCallbackCheck(info: StreamXmlInfo, callbacks: readonly CallbackOu
   if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
     return result('xml.status-callback', 'fail', `statusCallbackUrl "${url.slice(0, 80)}" is not an http(s) URL`, data, { fix: 'give an absolute https:// URL' });
   }
+  const shown = url.slice(0, 120);
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const kind = isLoopbackName(host) ? 'loopback' : isIP(host) !== 0 ? classifyAddress(host) : 'public';
   if (!local && kind !== 'public') {
-    return result('xml.status-callback', 'fail', `statusCallbackUrl ${url} is ${describeKind(kind)}: Plivo cannot reach it`, data, {
+    return result('xml.status-callback', 'fail', `statusCallbackUrl ${shown} is ${describeKind(kind)}: Plivo cannot reach it`, data, {
       fix: 'use the public https:// URL of your server for statusCallbackUrl (callwire builds it from PUBLIC_URL)',
     });
   }
-  if (callbacks === undefined || callbacks.length === 0) return result('xml.status-callback', 'skip', `${url}: no status callback was sent (the emulated call did not run)`, data);
+  if (callbacks === undefined || callbacks.length === 0) return result('xml.status-callback', 'skip', `${shown}: no status callback was sent (the emulated call did not run)`, data);
   const failed = callbacks.filter((c) => c.status === undefined || c.status < 200 || c.status > 299);
   if (failed.length > 0) {
     const f = failed[0] as CallbackOutcome;
     const got = f.status === undefined ? (f.error ?? 'no answer').slice(0, 120) : `HTTP ${f.status}`;
-    return result('xml.status-callback', 'fail', `${info.statusCallbackMethod} ${url} (${f.event}) -> ${got}`, data, {
+    return result('xml.status-callback', 'fail', `${info.statusCallbackMethod} ${shown} (${f.event}) -> ${got}`, data, {
       fix: 'serve the statusCallbackUrl: answer Plivo\'s callbacks with 2xx (and validate their signature)',
     });
   }
   const events = [...new Set(callbacks.map((c) => c.event))].join(', ');
   const reach = local ? '' : ' (reachable from here; Plivo must reach it from the internet too)';
-  return result('xml.status-callback', 'ok', `${url} answered ${events} with HTTP ${callbacks[0]?.status}${reach}`, data);
+  return result('xml.status-callback', 'ok', `${shown} answered ${events} with HTTP ${callbacks[0]?.status}${reach}`, data);
 }
 
 /** The xml.* checks. `callbacks`: what the emulated call's status callbacks got. */
@@ -159,9 +162,11 @@ export function xmlChecks(state: AnswerState, signed: boolean, callbacks: readon
       ...skipRest('no <Stream> element (see xml.parse)'),
     ];
   }
-  const parsed = result('xml.parse', 'ok', `<Response> with ${info.verbs.map((v) => `<${v}>`).join(', ')}; the Stream URL is ${shownUrl(info.url).slice(0, 120) || '(empty)'}`, {
-    streamUrl: info.url,
-    verbs: info.verbs,
+  const verbs = info.verbs.slice(0, MAX_LISTED).map((v) => v.slice(0, 32));
+  const more = info.verbs.length > MAX_LISTED ? `, and ${info.verbs.length - MAX_LISTED} more` : '';
+  const parsed = result('xml.parse', 'ok', `<Response> with ${verbs.map((v) => `<${v}>`).join(', ')}${more}; the Stream URL is ${shownUrl(info.url).slice(0, 120) || '(empty)'}`, {
+    streamUrl: info.url.slice(0, 2048),
+    verbs,
   });
   return [fetched, parsed, ...attributeChecks(info), statusCallbackCheck(info, callbacks, local)];
 }

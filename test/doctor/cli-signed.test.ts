@@ -11,12 +11,12 @@ const TOKEN = 'MzA1ZWY0ZDYtYjJmZS00NGQ1LWJhNzUtYjc1ZDJk';
 describe('callwire doctor (CLI) with signatures', () => {
   it('checks answer and upgrade signatures with the token from PLIVO_AUTH_TOKEN', async () => {
     const serve = open(await startServeCli(['--ping-interval', '1'], { PLIVO_AUTH_TOKEN: TOKEN }));
-    const good = reportOf(await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '3', '--json', '--first-audio-budget', '5000', '--response-budget', '10000'], { PLIVO_AUTH_TOKEN: TOKEN }));
+    const good = reportOf(await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '3', '--json', '--no-call'], { PLIVO_AUTH_TOKEN: TOKEN }));
     expect(good.signed).toBe(true);
     expect(good.checks.filter((c) => c.group === 'signature').map((c) => `${c.id}=${c.status}`)).toEqual(['signature.answer=ok', 'signature.unsigned=ok', 'signature.signed=ok']);
     expect(good.counts.fail).toBe(0);
 
-    const bad = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '0', '--auth-token', 'not-the-servers-token-1234567890']);
+    const bad = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '0', '--no-call', '--auth-token', 'not-the-servers-token-1234567890']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^signature\.answer\s+FAIL\s+authentication_failed/m);
     // The table wraps long text: compare with the whitespace collapsed.

@@ -40,7 +40,7 @@ describe('callwire doctor (CLI)', () => {
   });
 
   it('prints the table, with the fix under a failed row, and exits 1 when a check fails', async () => {
-    const run = await runDoctorCli(['--stream-url', 'ws://127.0.0.1:9/stream', '--idle', '0', '--timeout', '2']);
+    const run = await runDoctorCli(['--stream-url', 'ws://127.0.0.1:9/stream', '--idle', '0', '--timeout', '2', '--no-call']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^check\s+result\s+seen$/m);
     expect(run.stdout).toMatch(/^url\.port \(stream\)\s+FAIL\s+127\.0\.0\.1:9 refused the connection/m);

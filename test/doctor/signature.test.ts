@@ -15,7 +15,7 @@ const TOKEN = 'doctor-token-0123456789abcdefWXYZ';
 describe('doctor signature checks', () => {
   it('a server with the same token: the answer and the signed upgrade are accepted, the unsigned one refused with 403', async () => {
     const srv = open(await startServer({ authToken: TOKEN, keepalive: { intervalMs: 500 } }));
-    const report = await runDoctor({ ...FAST, answerUrl: `${srv.http}/plivo/answer`, authToken: TOKEN });
+    const report = await runDoctor({ ...FAST, answerUrl: `${srv.http}/plivo/answer`, authToken: TOKEN, call: false });
     expect(check(report, 'signature.answer').status).toBe('ok');
     expect(check(report, 'signature.unsigned').status).toBe('ok');
     expect(check(report, 'signature.unsigned').seen).toContain('HTTP 403 before the handshake');
@@ -46,7 +46,7 @@ describe('doctor signature checks', () => {
 
   it('callwire with another token refuses the signed answer request too', async () => {
     const srv = open(await startServer({ authToken: 'the-servers-other-token-000000' }));
-    const report = await runDoctor({ ...FAST, answerUrl: `${srv.http}/plivo/answer`, authToken: TOKEN, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, answerUrl: `${srv.http}/plivo/answer`, authToken: TOKEN, idleMs: 0, call: false });
     const answer = check(report, 'signature.answer');
     expect(answer.status).toBe('fail');
     expect(answer.seen).toContain('HTTP 403');
@@ -56,7 +56,7 @@ describe('doctor signature checks', () => {
 
   it('a server that does not check signatures although the doctor expects it to', async () => {
     const app = open(await startDoctorApp());
-    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, authToken: TOKEN, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, authToken: TOKEN, idleMs: 0, call: false });
     const unsigned = check(report, 'signature.unsigned');
     expect(unsigned.status).toBe('fail');
     expect(unsigned.fix).toContain('HTTP 403 before the handshake');
@@ -65,7 +65,7 @@ describe('doctor signature checks', () => {
 
   it('a server that wants signatures when the doctor has no token: pass --auth-token', async () => {
     const srv = open(await startServer({ authToken: TOKEN }));
-    const report = await runDoctor({ ...FAST, streamUrl: srv.streamUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: srv.streamUrl, idleMs: 0, call: false });
     expect(check(report, 'websocket.handshake').fix).toContain('--auth-token');
     const unsigned = check(report, 'signature.unsigned');
     expect(unsigned.status).toBe('skip');

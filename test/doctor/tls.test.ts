@@ -38,13 +38,13 @@ describe.skipIf(!openssl.ok)('doctor TLS checks', () => {
   it('days to expiry come from the certificate and the doctor\'s clock: warn under 14 days, fail once expired', async () => {
     const cert = selfSignedCert('localhost', 30) as NonNullable<ReturnType<typeof selfSignedCert>>;
     const app = open(await startDoctorApp({ tls: cert }));
-    const soon = await runDoctor({ ...FAST, streamUrl: app.streamUrl, epochNow: () => Date.now() + 20 * DAY });
+    const soon = await runDoctor({ ...FAST, streamUrl: app.streamUrl, epochNow: () => Date.now() + 20 * DAY, idleMs: 0, call: false });
     const warn = check(soon, 'tls.expiry');
     expect(warn.status).toBe('warn');
     expect(warn.data.daysLeft).toBeGreaterThanOrEqual(8);
     expect(warn.data.daysLeft).toBeLessThanOrEqual(10);
     expect(warn.fix).toContain('renew');
-    const later = await runDoctor({ ...FAST, streamUrl: app.streamUrl, epochNow: () => Date.now() + 45 * DAY, idleMs: 0 });
+    const later = await runDoctor({ ...FAST, streamUrl: app.streamUrl, epochNow: () => Date.now() + 45 * DAY, idleMs: 0, call: false });
     const fail = check(later, 'tls.expiry');
     expect(fail.status).toBe('fail');
     expect(fail.seen).toMatch(/expired on \d{4}-\d{2}-\d{2} \(1[45] days ago\)/);
@@ -55,7 +55,7 @@ describe.skipIf(!openssl.ok)('doctor TLS checks', () => {
     const intermediate = issue(root, { cn: 'Callwire Test Intermediate', intermediate: true });
     const leaf = issue(intermediate, { cn: 'localhost', san: 'DNS:localhost,IP:127.0.0.1' });
     const app = open(await startDoctorApp({ tls: { cert: leaf.cert, key: leaf.key } }));
-    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0, call: false });
     const chain = check(report, 'tls.chain');
     expect(chain.status).toBe('fail');
     expect(chain.seen).toContain('"Callwire Test Intermediate"');
@@ -68,7 +68,7 @@ describe.skipIf(!openssl.ok)('doctor TLS checks', () => {
     const intermediate = issue(root, { cn: 'Callwire Test Intermediate', intermediate: true });
     const leaf = issue(intermediate, { cn: 'localhost', san: 'DNS:localhost,IP:127.0.0.1' });
     const app = open(await startDoctorApp({ tls: { cert: leaf.cert + intermediate.cert + root.cert, key: leaf.key } }));
-    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0, call: false });
     expect(check(report, 'tls.chain').status).toBe('ok');
     const c = check(report, 'tls.certificate');
     expect(c.status).toBe('fail');
@@ -79,7 +79,7 @@ describe.skipIf(!openssl.ok)('doctor TLS checks', () => {
     const root = rootAuthority();
     const leaf = issue(root, { cn: 'agent.example.com', san: 'DNS:agent.example.com' });
     const app = open(await startDoctorApp({ tls: { cert: leaf.cert + root.cert, key: leaf.key } }));
-    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl, idleMs: 0, call: false });
     const host = check(report, 'tls.hostname');
     expect(host.status).toBe('fail');
     expect(host.seen).toContain('does not cover 127.0.0.1');
@@ -89,7 +89,7 @@ describe.skipIf(!openssl.ok)('doctor TLS checks', () => {
 
   it('plain http on a wss:// URL: the TLS handshake fails', async () => {
     const app = open(await startDoctorApp());
-    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl.replace(/^ws:/, 'wss:'), idleMs: 0 });
+    const report = await runDoctor({ ...FAST, streamUrl: app.streamUrl.replace(/^ws:/, 'wss:'), idleMs: 0, call: false });
     const c = check(report, 'tls.certificate');
     expect(c.status).toBe('fail');
     expect(c.seen).toContain('TLS handshake');

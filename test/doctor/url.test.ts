@@ -40,7 +40,7 @@ async function offlineNgrok(): Promise<{ url: string; close(): Promise<void> }> 
 describe('doctor URL checks', () => {
   it('ws:// judged as production: url.scheme fails with the wss fix, and loopback is unreachable for Plivo', async () => {
     const app = open(await startDoctorApp());
-    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, mode: 'production', idleMs: 0 });
+    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, mode: 'production', idleMs: 0, call: false });
     expect(report.mode).toBe('production');
     const scheme = check(report, 'url.scheme');
     expect(scheme.status).toBe('fail');
@@ -57,7 +57,7 @@ describe('doctor URL checks', () => {
 
   it('the same app on loopback in auto mode is local development: ws:// and loopback are skipped, not failed', async () => {
     const app = open(await startDoctorApp());
-    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, idleMs: 0, call: false });
     expect(report.mode).toBe('development');
     expect(report.modeReason).toContain('loopback');
     expect(check(report, 'url.scheme').status).toBe('skip');

@@ -51,7 +51,7 @@ describe('doctor Stream XML checks', () => {
 
   it('keepCallAlive missing with verbs after <Stream>: a warning naming them', async () => {
     const app = open(await startDoctorApp({ xml: (u) => answer('bidirectional="true" contentType="audio/x-mulaw;rate=8000"', u.streamUrl, '\n  <Speak>Goodbye</Speak>') }));
-    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, idleMs: 0 });
+    const report = await runDoctor({ ...FAST, answerUrl: app.answerUrl, idleMs: 0, call: false });
     const kca = check(report, 'xml.keep-call-alive');
     expect(kca.status).toBe('warn');
     expect(kca.seen).toContain('Speak run as soon as the stream starts');
@@ -73,12 +73,12 @@ describe('doctor Stream XML checks', () => {
 
   it('an answer URL that fails, and one that returns no <Stream>', async () => {
     const app = open(await startDoctorApp({ xml: () => '<Response><Speak>Hello</Speak></Response>' }));
-    const noStream = await runDoctor({ ...FAST, answerUrl: app.answerUrl });
+    const noStream = await runDoctor({ ...FAST, answerUrl: app.answerUrl, idleMs: 0 });
     const parse = check(noStream, 'xml.parse');
     expect(parse.status).toBe('fail');
     expect(parse.seen).toContain('XML_NO_STREAM_ELEMENT');
     expect(check(noStream, 'url.scheme').seen).toContain('answer XML was not usable');
-    const missing = await runDoctor({ ...FAST, answerUrl: `${app.base}/nothing-here` });
+    const missing = await runDoctor({ ...FAST, answerUrl: `${app.base}/nothing-here`, idleMs: 0 });
     const fetch = check(missing, 'xml.fetch');
     expect(fetch.status).toBe('fail');
     expect(fetch.seen).toBe('HTTP 404');

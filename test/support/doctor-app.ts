@@ -59,7 +59,7 @@ export interface DoctorApp {
   close(): Promise<void>;
 }
 
-const GREETING = 'Hello, thanks for calling the test line.';
+const GREETING = 'Hello, thanks for calling.';
 const LEAD_FRAMES = 5;
 const ECHO_QUIET_MS = 400;
 
@@ -114,8 +114,9 @@ class Outbound {
       this.#send(encodeWav(resampleAll(pcm, rate, f.sampleRate), f.sampleRate));
       return;
     }
-    // The rate bug: samples made at 16 kHz go out untouched, declared as the stream's 8 kHz.
-    const wire = this.#fault === 'rate-16k-as-8k' ? pcmToWire(f, pcm) : pcmToWire(f, resampleAll(pcm, rate, f.sampleRate));
+    // The rate bug: all bot speech is made at 16 kHz (like a 16 kHz TTS) and goes out
+    // untouched, declared as the stream's 8 kHz.
+    const wire = pcmToWire(f, resampleAll(pcm, rate, this.#fault === 'rate-16k-as-8k' ? 16000 : f.sampleRate));
     for (let off = 0; off < wire.length; off += f.frameBytes) this.#queue.push(wire.subarray(off, off + f.frameBytes));
     this.#queue.push(`reply-${++this.#replies}`);
     if (this.#burst) {

@@ -2,12 +2,12 @@
 // and lookups into a report.
 import type { CheckId, CheckOf, CheckResult, CheckTarget, DoctorOptions, DoctorReport } from '../../src/doctor/index.js';
 
-/** Doctor options that keep a test short: a 1.5 s idle period, quick timeouts, a generous latency budget. */
+/** Doctor options that keep a test short: a 1.5 s idle period, quick timeouts and waits, a generous latency budget. */
 export const FAST: DoctorOptions = {
   idleMs: 1500,
   timeoutMs: 3000,
-  greetingWaitMs: 2500,
-  answerTimeoutMs: 4000,
+  greetingWaitMs: 1500,
+  answerTimeoutMs: 3000,
   maxTurnMs: 10_000,
   // A loaded 2-core CI machine must not turn latency into a failure: the latency checks have
   // their own tests with explicit budgets.

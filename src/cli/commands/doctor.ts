@@ -19,6 +19,7 @@ interface DoctorFlags {
   timeout: string;
   firstAudioBudget?: string;
   responseBudget?: string;
+  call: boolean;
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ function optionsFrom(flags: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions 
     idleMs: seconds(flags.idle, '--idle'),
     timeoutMs: Math.max(1, seconds(flags.timeout, '--timeout')),
     budget: { firstAudioMs: ms(flags.firstAudioBudget, '--first-audio-budget'), responseMs: ms(flags.responseBudget, '--response-budget') },
+    call: flags.call,
   };
 }
 
@@ -75,6 +77,7 @@ export function doctorCommand(): Command {
     .option('--timeout <seconds>', 'timeout of each network step', '5')
     .option('--first-audio-budget <ms>', 'budget for the first bot audio after start (default 800)')
     .option('--response-budget <ms>', 'budget for the answer after the caller stops (default 1500)')
+    .option('--no-call', 'skip the emulated call (no audio or latency checks): a quick connectivity check')
     .option('--json', 'print the report as JSON')
     .action(async (flags: DoctorFlags) => {
       let options: DoctorOptions;
