@@ -66,3 +66,29 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
+export type {
+  AudioSpec,
+  ChatMessage,
+  LlmEvent,
+  LlmProvider,
+  LlmRequest,
+  ProviderContext,
+  ProviderKind,
+  ProviderMetric,
+  SttEvent,
+  SttOpenOptions,
+  SttProvider,
+  SttSession,
+  SttWord,
+  ToolCall,
+  ToolSchema,
+  TtsOpenOptions,
+  TtsProvider,
+  TtsSession,
+} from './providers/types.js';
+export { DEEPGRAM, DeepgramStt, type DeepgramSttOptions } from './providers/deepgram/index.js';
+export { OPENAI_DEFAULT_BASE_URL, OPENAI_TTS_AUDIO, OpenAiLlm, OpenAiTts, type OpenAiClientOptions, type OpenAiLlmOptions, type OpenAiTtsOptions } from './providers/openai/index.js';
+export { ELEVENLABS, ELEVENLABS_DEFAULT_VOICE, ElevenLabsTts, type ElevenLabsTtsOptions, type ElevenLabsVoiceSettings } from './providers/elevenlabs/index.js';
+export { CARTESIA, CARTESIA_DEFAULT_VOICE, CARTESIA_VERSION, CartesiaTts, type CartesiaTtsOptions } from './providers/cartesia/index.js';
+export type { RetryOptions } from './providers/net/retry.js';
+export type { VendorInfo } from './providers/net/vendor.js';

@@ -1,5 +1,35 @@
 /**
- * `callwire/testing`: helpers for testing agents without a phone: a manual clock, and (as
- * they land) the Plivo emulator and wire-faithful fakes of cloud providers.
+ * `callwire/testing`: helpers for testing agents without a phone: a manual clock, and
+ * wire-faithful fakes of the cloud providers (real HTTP/WebSocket servers on loopback that
+ * speak each vendor's protocol, scriptable and recording everything). Point the production
+ * providers at a fake's URL; nothing else changes.
  */
 export { ManualClock } from '../clock.js';
+export {
+  type DeepgramConnectionRecord,
+  type DeepgramLogEntry,
+  type DeepgramUtteranceRecord,
+  type FakeDeepgram,
+  type FakeDeepgramOptions,
+  startFakeDeepgram,
+} from './fakes/deepgram.js';
+export { type FakeOpenAi, type FakeOpenAiOptions, startFakeOpenAi } from './fakes/openai.js';
+export {
+  type ChatStreamEvent,
+  type FakeChatCompletions,
+  type FakeChatReply,
+  type FakeChatScript,
+  type FakeToolCall,
+  type RecordedChatRequest,
+  splitTokens,
+} from './fakes/openai-chat.js';
+export { type FakeSpeech, OPENAI_PCM, type RecordedSpeechRequest, type SpeechStreamEvent } from './fakes/openai-speech.js';
+export { type FakeElevenLabs, type FakeElevenLabsOptions, startFakeElevenLabs } from './fakes/elevenlabs.js';
+export { type FakeCartesia, type FakeCartesiaOptions, startFakeCartesia } from './fakes/cartesia.js';
+export type { TtsConnectionRecord, TtsContextRecord, TtsLogEntry } from './fakes/tts-socket.js';
+export type { HttpFault } from './fakes/faults.js';
+export type { AudioPacing } from './fakes/paced-audio.js';
+export { Recorder } from './fakes/recorder.js';
+export { type CharTiming, type SyntheticSpeech, type SyntheticSpeechOptions, syntheticSpeech, syntheticSpeechBytes } from './fakes/synthetic-speech.js';
+export { type FakeVoice, type VoiceOutput, bytesVoice, syntheticVoice } from './fakes/tts-voice.js';
+export { EnergyDetector, type EnergyDetectorOptions, type EnergyEvent } from './fakes/energy-detector.js';

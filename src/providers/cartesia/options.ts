@@ -21,7 +21,7 @@ export const CARTESIA_VERSION = '2025-04-16';
 export interface CartesiaTtsOptions {
   /** Default CARTESIA_API_KEY. */
   readonly apiKey?: string;
-  /** Default `https://api.cartesia.ai`; the WebSocket URL is derived (ws for http, wss for https). */
+  /** Default CARTESIA_BASE_URL, else `https://api.cartesia.ai`; the WebSocket URL is derived (ws for http, wss for https). */
   readonly baseUrl?: string;
   /** Default `sonic-2`. */
   readonly modelId?: string;
@@ -64,7 +64,7 @@ export interface CartesiaConfig {
 /** Validate and resolve; throws ConfigError naming the option. */
 export function resolveCartesiaConfig(o: CartesiaTtsOptions): CartesiaConfig {
   const apiKey = resolveApiKey(CARTESIA, o.apiKey, { env: o.env });
-  const { http, ws } = httpAndWsBase(o.baseUrl ?? 'https://api.cartesia.ai', 'Cartesia');
+  const { http, ws } = httpAndWsBase(o.baseUrl ?? (o.env ?? process.env).CARTESIA_BASE_URL ?? 'https://api.cartesia.ai', 'Cartesia');
   return {
     apiKey,
     httpBase: http,

@@ -17,7 +17,7 @@ export const DEEPGRAM: VendorInfo = { id: 'deepgram', label: 'Deepgram', envVar:
 export interface DeepgramSttOptions {
   /** Default DEEPGRAM_API_KEY. */
   readonly apiKey?: string;
-  /** `wss://api.deepgram.com` by default; http(s) URLs are turned into ws(s). */
+  /** Default DEEPGRAM_BASE_URL, else `wss://api.deepgram.com`; http(s) URLs are turned into ws(s). */
   readonly baseUrl?: string;
   /** Default `nova-3`. */
   readonly model?: string;
@@ -92,7 +92,7 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
   }
   return {
     apiKey,
-    wsBase: httpAndWsBase(o.baseUrl ?? 'wss://api.deepgram.com', 'Deepgram').ws,
+    wsBase: httpAndWsBase(o.baseUrl ?? (o.env ?? process.env).DEEPGRAM_BASE_URL ?? 'wss://api.deepgram.com', 'Deepgram').ws,
     model: o.model ?? 'nova-3',
     language: o.language ?? 'en-US',
     interimResults,

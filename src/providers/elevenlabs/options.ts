@@ -29,7 +29,7 @@ export interface ElevenLabsVoiceSettings {
 export interface ElevenLabsTtsOptions {
   /** Default ELEVENLABS_API_KEY. */
   readonly apiKey?: string;
-  /** Default `https://api.elevenlabs.io` (regional: `https://api.eu.residency.elevenlabs.io`); ws(s) derived. */
+  /** Default ELEVENLABS_BASE_URL, else `https://api.elevenlabs.io` (regional: `https://api.eu.residency.elevenlabs.io`); ws(s) derived. */
   readonly baseUrl?: string;
   /** Voice id (a session's `voice` wins). */
   readonly voiceId?: string;
@@ -77,7 +77,7 @@ export function resolveElevenLabsConfig(o: ElevenLabsTtsOptions): ElevenLabsConf
   if (schedule !== undefined && !schedule.every((n) => n >= 50 && n <= 500)) {
     throw new ConfigError('CONFIG_INVALID', 'ElevenLabs chunkLengthSchedule entries must be 50-500 characters.');
   }
-  const { http, ws } = httpAndWsBase(o.baseUrl ?? 'https://api.elevenlabs.io', 'ElevenLabs');
+  const { http, ws } = httpAndWsBase(o.baseUrl ?? (o.env ?? process.env).ELEVENLABS_BASE_URL ?? 'https://api.elevenlabs.io', 'ElevenLabs');
   return {
     apiKey,
     httpBase: http,
