@@ -5,7 +5,7 @@ import { systemClock } from '../../src/clock.js';
 import { EnergyDetector, type EnergyEvent, syntheticSpeech } from '../../src/testing/index.js';
 import { Timeline } from '../../src/testing/fakes/timeline.js';
 
-const spans = (events: EnergyEvent[]) => events.filter((e) => e.type !== 'frame').map((e) => [e.type, e.type === 'frame' ? 0 : e.atMs]);
+const spans = (events: EnergyEvent[]) => events.flatMap((e) => (e.type === 'frame' ? [] : [[e.type, e.atMs]]));
 
 describe('EnergyDetector (the fake recogniser)', () => {
   it('finds a tone between silences with 10 ms precision, ending after the endpointing silence', () => {
