@@ -22,7 +22,7 @@ export {
   type ErrorCode,
   type ErrorFamily,
 } from './errors.js';
-export { ManualClock, defaultClock, systemClock, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock, defaultClock, scaledClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export {
   STREAM_FORMATS,
   checkpoint,
@@ -66,26 +66,28 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
-export type {
-  AudioSpec,
-  ChatMessage,
-  LlmEvent,
-  LlmProvider,
-  LlmRequest,
-  ProviderContext,
-  ProviderKind,
-  ProviderMetric,
-  SttEvent,
-  SttOpenOptions,
-  SttProvider,
-  SttSession,
-  SttWord,
-  ToolCall,
-  ToolSchema,
-  TtsOpenOptions,
-  TtsProvider,
-  TtsSession,
-} from './providers/types.js';
+export {
+  CallRecorder,
+  MemoryStreamStore,
+  SqliteStreamStore,
+  type CallRecorderOptions,
+  type RecordingResult,
+  type SqliteStoreOptions,
+  type StoreStats,
+  type StreamStore,
+} from './store/index.js';
+export { defineAgent, type Agent } from './agent/define-agent.js';
+export type { AgentConfig, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
+export { AgentSession, type AgentEvents, type AgentState } from './agent/session.js';
+export { defineTool, hangupTool, sendDtmfTool, transferTool, type Tool, type ToolContext } from './agent/tools.js';
+export type { Reply, Responder, UserTurn } from './agent/responder.js';
+export { Utterance, type UtteranceOptions, type UtteranceResult } from './agent/speech-output.js';
+export { DEFAULT_BUDGET, describeLedger, type LatencyBudget, type LedgerMarks, type LedgerStages, type TurnLedger } from './agent/latency-ledger.js';
+export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
+export type { IdleOptions } from './agent/idle.js';
+export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';
+export type { AudioSpec, ChatMessage, LlmEvent, LlmProvider, LlmRequest, ProviderContext, SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord, ToolCall, ToolSchema, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
+export type { ProviderKind, ProviderMetric } from './providers/types.js';
 export { DEEPGRAM, DeepgramStt, type DeepgramSttOptions } from './providers/deepgram/index.js';
 export { OPENAI_DEFAULT_BASE_URL, OPENAI_TTS_AUDIO, OpenAiLlm, OpenAiTts, type OpenAiClientOptions, type OpenAiLlmOptions, type OpenAiTtsOptions } from './providers/openai/index.js';
 export { ELEVENLABS, ELEVENLABS_DEFAULT_VOICE, ElevenLabsTts, type ElevenLabsTtsOptions, type ElevenLabsVoiceSettings } from './providers/elevenlabs/index.js';

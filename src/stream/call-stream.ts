@@ -57,8 +57,16 @@ export interface CallStreamOptions {
   readonly audioQueueFrames?: number;
   /** Answer-request parameters carried to the stream (see the server's call context). */
   readonly callParams?: Readonly<Record<string, string>>;
-  /** REST client for hangup(). */
+  /** REST client for hangup() and transfer(). */
   readonly rest?: PlivoRestClient;
+  /** The URL Plivo should fetch to transfer the call to `to` (the server serves it). */
+  readonly transferUrl?: (to: string) => string;
+}
+
+/** Observes outbound audio (recordings): each frame with its expected playout time, and clears. */
+export interface OutboundTap {
+  frame(wire: Uint8Array, playAt: number): void;
+  clear(at: number): void;
 }
 
 /** The lifecycle state of a stream. */
@@ -70,6 +78,8 @@ let localIds = 0;
 
 export class CallStream {
   readonly id: string;
+  /** Set to observe outbound frames (the server's recorder uses it). */
+  outboundTap: OutboundTap | undefined;
   readonly counters: StreamCounters = newCounters();
   readonly clock: Clock;
   /** Resolves when the stream ends, with how it ended. */
@@ -203,6 +213,20 @@ export class CallStream {
     this.clock.setTimer(() => this.close('hung up by the agent', 'agent'), 3000);
   }
 
+  /**
+   * Transfer the call to a phone number (E.164) or SIP URI: Plivo's REST API redirects the
+   * call to XML that dials it.
+   * @throws RestError REST_MISSING_CREDENTIALS when no Auth ID/Token is configured
+   */
+  async transfer(to: string): Promise<void> {
+    const callId = this.#info?.callId;
+    if (this.#o.rest === undefined || !this.#o.rest.configured || this.#o.transferUrl === undefined) {
+      throw new RestError('REST_MISSING_CREDENTIALS', 'transfer() needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN to call Plivo\'s REST API');
+    }
+    if (callId === undefined) throw new StreamError('STREAM_NOT_STARTED', 'transfer() needs the call id from start');
+    await this.#o.rest.transfer(callId, { alegUrl: this.#o.transferUrl(to), alegMethod: 'POST' });
+  }
+
   /** Close the stream's socket (the call itself continues if Plivo keeps it alive). */
   close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL): void {
     this.#end({ by, reason }, code, false);
@@ -314,6 +338,8 @@ export class CallStream {
       counters: this.counters,
       leadMs: this.#o.leadMs,
       maxBufferedBytes: this.#o.maxBufferedBytes,
+      onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
+      onClear: (at) => this.outboundTap?.clear(at),
       onDegraded: (reason, bufferedBytes) => {
         this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
         this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });
@@ -433,6 +459,9 @@ export class CallStream {
   /** Begin ending: close the socket (terminate when the peer is unresponsive), then finish on 'close'. */
   #end(end: { by: EndedBy; reason: string; error?: CallwireError }, code: number, terminate: boolean): void {
     if (this.#state === 'ended' || this.#closing?.by === end.by) return;
+    // The peer's close frame already arrived (we did not start closing): it ended the stream,
+    // whatever we were about to do; the 'close' event attributes it.
+    if (this.#closing === undefined && this.#ws.readyState === this.#ws.CLOSING) return;
     this.#closing = end;
     this.#log.info({ by: end.by, code: end.error?.code }, `closing stream: ${end.reason}`);
     if (terminate) {

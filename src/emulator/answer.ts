@@ -1,0 +1,65 @@
+/**
+ * Fetch the app's answer URL the way Plivo does for an inbound call, and read the Stream XML
+ * it returns (https://docs.plivo.com/docs/voice/xml/request: CallUUID, From, To, CallStatus,
+ * Direction; at most 100 KB of XML).
+ */
+import { CallwireError, isCallwireError } from '../errors.js';
+import { type StreamXmlInfo, readStreamXml } from '../protocol/read-stream-xml.js';
+import { type FormParams, signedRequest } from './signed-request.js';
+
+/** Plivo's limit on an answer document. */
+export const MAX_ANSWER_BYTES = 100 * 1024;
+
+/** Who is calling whom. */
+export interface CallParties {
+  readonly callUuid: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The parameters Plivo posts to an answer URL for an inbound call. */
+export function answerParams(call: CallParties, extra: FormParams = {}): Record<string, string> {
+  return {
+    CallUUID: call.callUuid,
+    From: call.from,
+    To: call.to,
+    CallStatus: 'ringing',
+    Direction: 'inbound',
+    Event: 'StartApp',
+    CallerName: call.from,
+    BillRate: '0.00850',
+    ...extra,
+  };
+}
+
+/** A fetched and parsed answer. */
+export interface AnswerResult {
+  readonly status: number;
+  readonly ms: number;
+  readonly xml: string;
+  readonly stream: StreamXmlInfo;
+}
+
+/**
+ * Fetch an answer document and describe its `<Stream>`.
+ * @throws CallwireError EMULATOR_ANSWER_FAILED (non-2xx, too large, no Stream, bad XML) or
+ *   EMULATOR_CONNECTION_FAILED (no response)
+ */
+export async function fetchAnswer(options: {
+  url: string;
+  method: 'GET' | 'POST';
+  params: FormParams;
+  authToken?: string;
+  timeoutMs?: number;
+}): Promise<AnswerResult> {
+  const res = await signedRequest({ ...options, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: MAX_ANSWER_BYTES });
+  if (res.status < 200 || res.status > 299) {
+    throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer URL returned HTTP ${res.status}`, { details: { status: res.status } });
+  }
+  try {
+    return { status: res.status, ms: res.ms, xml: res.body, stream: readStreamXml(res.body) };
+  } catch (cause) {
+    const why = isCallwireError(cause) ? `${cause.code}: ${cause.message}` : 'unreadable XML';
+    throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer XML cannot be used (${why})`, { cause });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Latency and quality measured from the caller's side, on the call's clock (ms):
+ *
+ * - response latency: end of the caller's speech (the last speech frame sent for a say/play
+ *   step) -> the first loud bot sample played out, counted when the bot starts a new turn
+ *   after that point;
+ * - barge-in latency: the first caller speech frame sent while a bot turn that began before
+ *   the caller started talking is audible -> bot playout stops (buffer drained or cleared);
+ * - gaps: the playout buffer ran dry mid-turn and audio resumed in the same bot turn, after
+ *   more than one frame. A turn ends when the caller speaks, on clearAudio, or after a dry
+ *   spell longer than `turnGapMs`;
+ * - pacing lead: at each playAudio, audio received minus audio time elapsed since the bot
+ *   turn's first playAudio (positive = ahead of real time, negative = starved).
+ *
+ * Pure: driven by the call at each tick and message; emits timeline events through `emit`.
+ */
+import type { CallEvent } from './events.js';
+
+/** Options of {@link CallMetrics}. */
+export interface MetricsOptions {
+  /** Playback speed factor (audio ms per real ms). */
+  readonly speed: number;
+  /** Audio ms of quiet after which a speaking bot counts as stopped (default 300). */
+  readonly quietMs?: number;
+  /** Audio ms of dry buffer that ends a bot turn instead of counting as a gap (default 1500). */
+  readonly turnGapMs?: number;
+  /** Audio ms of caller silence that separates two caller utterances (default 200). */
+  readonly callerPauseMs?: number;
+}
+
+/** The figures a call reports. */
+export interface CallMetricsReport {
+  readonly responseLatencyMs: readonly number[];
+  readonly bargeInLatencyMs: readonly number[];
+  /** Length of each gap in the bot's audio (ms). */
+  readonly gapsMs: readonly number[];
+  readonly checkpointRttMs: readonly number[];
+  /** Pacing lead sampled at each playAudio (audio ms). */
+  readonly leadMs: readonly number[];
+  /** Audio ms of caller speech sent and of bot audio played out. */
+  readonly callerSpeechMs: number;
+  readonly botAudioMs: number;
+}
+
+type Emit = (event: CallEvent) => void;
+
+const MAX_SAMPLES = 30_000;
+
+function push(list: number[], v: number): void {
+  if (list.length < MAX_SAMPLES) list.push(Math.round(v * 10) / 10);
+}
+
+/** Caller-side measurements for one call. */
+export class CallMetrics {
+  readonly #emit: Emit;
+  readonly #speed: number;
+  readonly #frameMs: number;
+  readonly #quietMs: number;
+  readonly #turnGapMs: number;
+  readonly #pauseMs: number;
+  readonly #response: number[] = [];
+  readonly #bargeIn: number[] = [];
+  readonly #gaps: number[] = [];
+  readonly #rtt: number[] = [];
+  readonly #lead: number[] = [];
+  #callerSpeechFrames = 0;
+  #botAudioFrames = 0;
+
+  // Caller state
+  #lastCallerSpeech = Number.NEGATIVE_INFINITY;
+  #callerRunStart = Number.NEGATIVE_INFINITY;
+  #pendingSince: number | undefined;
+  // Bot state
+  #speaking = false;
+  #speakingSince = Number.NEGATIVE_INFINITY;
+  #lastLoudEnd = 0;
+  #inTurn = false;
+  #dryStart: number | undefined;
+  #bargeStart: number | undefined;
+  #cleared = false;
+  // Pacing
+  #burstStart: number | undefined;
+  #burstReceivedMs = 0;
+
+  constructor(emit: Emit, options: MetricsOptions) {
+    this.#emit = emit;
+    this.#speed = options.speed;
+    this.#frameMs = 20 / options.speed;
+    this.#quietMs = (options.quietMs ?? 300) / options.speed;
+    this.#turnGapMs = (options.turnGapMs ?? 1500) / options.speed;
+    this.#pauseMs = (options.callerPauseMs ?? 200) / options.speed;
+  }
+
+  /** Whether bot speech is audible now. */
+  get botSpeaking(): boolean {
+    return this.#speaking;
+  }
+
+  /** When the bot last stopped being loud (call clock ms; 0 if it never spoke). */
+  get botQuietSince(): number {
+    return this.#lastLoudEnd;
+  }
+
+  /** When the current bot speech began (call clock ms). */
+  get botSpeakingSince(): number {
+    return this.#speakingSince;
+  }
+
+  /** A caller frame was sent at `t`. `speechEnd` marks the last speech frame of a say/play step. */
+  callerFrame(t: number, speech: boolean, speechEnd: boolean): void {
+    if (speech) {
+      this.#callerSpeechFrames++;
+      if (t - this.#lastCallerSpeech > this.#pauseMs + this.#frameMs / 2) this.#callerUtteranceStarts(t);
+      this.#lastCallerSpeech = t;
+      if (this.#speaking && this.#bargeStart === undefined && this.#speakingSince < this.#callerRunStart) {
+        this.#bargeStart = t;
+        this.#cleared = false;
+      }
+    }
+    if (speechEnd) this.#pendingSince = t;
+  }
+
+  #callerUtteranceStarts(t: number): void {
+    this.#callerRunStart = t;
+    this.#pendingSince = undefined;
+    this.#endTurn();
+  }
+
+  /**
+   * A 20 ms frame was played out at `t`. `hadAudio`: the buffer held audio for it;
+   * `loudAt`: offset (ms) of its first loud sample, or -1.
+   */
+  heardFrame(t: number, hadAudio: boolean, loudAt: number): void {
+    if (hadAudio) this.#botAudioFrames++;
+    if (loudAt >= 0) {
+      const at = t + loudAt;
+      if (!this.#speaking) {
+        this.#speaking = true;
+        this.#speakingSince = at;
+        this.#cleared = false;
+        this.#emit({ type: 'bot_audio', t: at, phase: 'start' });
+        if (this.#pendingSince !== undefined && at >= this.#pendingSince) {
+          const ms = at - this.#pendingSince;
+          push(this.#response, ms);
+          this.#emit({ type: 'response_latency', t: at, ms });
+          this.#pendingSince = undefined;
+        }
+      }
+      this.#lastLoudEnd = t + this.#frameMs;
+      this.#inTurn = true;
+    }
+    if (hadAudio) {
+      if (this.#dryStart !== undefined && this.#inTurn) {
+        const ms = t - this.#dryStart;
+        if (ms > this.#frameMs + 0.01) {
+          push(this.#gaps, ms);
+          this.#emit({ type: 'gap', t: this.#dryStart, ms });
+        }
+      }
+      this.#dryStart = undefined;
+      if (this.#speaking && loudAt < 0 && t - this.#lastLoudEnd >= this.#quietMs) this.#stop(this.#lastLoudEnd, 'quiet');
+      return;
+    }
+    // The buffer is dry at this tick.
+    if (this.#speaking) this.#stop(t, this.#cleared ? 'cleared' : 'drained');
+    if (this.#bargeStart !== undefined) {
+      const ms = t - this.#bargeStart;
+      push(this.#bargeIn, ms);
+      this.#emit({ type: 'barge_in', t, ms, cleared: this.#cleared });
+      this.#bargeStart = undefined;
+    }
+    if (this.#inTurn) {
+      this.#dryStart ??= t;
+      if (t - this.#dryStart > this.#turnGapMs) this.#endTurn();
+    }
+  }
+
+  #stop(t: number, reason: 'drained' | 'cleared' | 'quiet'): void {
+    this.#speaking = false;
+    this.#lastLoudEnd = Math.min(this.#lastLoudEnd, t);
+    this.#emit({ type: 'bot_audio', t, phase: 'stop', reason });
+  }
+
+  #endTurn(): void {
+    this.#inTurn = false;
+    this.#dryStart = undefined;
+    this.#burstStart = undefined;
+  }
+
+  /** `audioMs` of playAudio arrived at `t`. */
+  playAudio(t: number, audioMs: number): void {
+    if (this.#burstStart === undefined) {
+      this.#burstStart = t;
+      this.#burstReceivedMs = 0;
+    }
+    this.#burstReceivedMs += audioMs;
+    push(this.#lead, this.#burstReceivedMs - (t - this.#burstStart) * this.#speed);
+  }
+
+  /** clearAudio emptied the buffer at `t`. */
+  cleared(): void {
+    this.#cleared = true;
+    this.#endTurn();
+  }
+
+  /** A checkpoint was answered `ms` after it arrived. */
+  checkpointAnswered(ms: number): void {
+    push(this.#rtt, ms);
+  }
+
+  /** The figures so far. */
+  report(): CallMetricsReport {
+    return {
+      responseLatencyMs: [...this.#response],
+      bargeInLatencyMs: [...this.#bargeIn],
+      gapsMs: [...this.#gaps],
+      checkpointRttMs: [...this.#rtt],
+      leadMs: [...this.#lead],
+      callerSpeechMs: this.#callerSpeechFrames * 20,
+      botAudioMs: this.#botAudioFrames * 20,
+    };
+  }
+}

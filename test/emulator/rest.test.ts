@@ -1,0 +1,102 @@
+// The emulator's Plivo REST API, driven by callwire's own REST client (src/rest) so that
+// client is tested against something real, plus raw requests for the edges.
+import { describe, expect, it } from 'vitest';
+import { PlivoEmulator } from '../../src/emulator/index.js';
+import { PlivoRestClient } from '../../src/rest/plivo-rest.js';
+import { codeOf, eventsOf, until, useCleanup } from '../support/emulator.js';
+import { startFakeApp } from '../support/fake-app.js';
+
+const AUTH_ID = 'MAREST00000000000000';
+const TOKEN = 'rest-token';
+const open = useCleanup();
+
+async function setup() {
+  const app = open(await startFakeApp({ authToken: TOKEN }));
+  const emu = open(new PlivoEmulator({ authId: AUTH_ID, authToken: TOKEN }));
+  const baseUrl = await emu.listen();
+  const rest = new PlivoRestClient({ authId: AUTH_ID, authToken: TOKEN, baseUrl });
+  const call = await emu.startCall({ answerUrl: app.answerUrl });
+  const s = await app.nextStream();
+  return { baseUrl, rest, call, s, app, emu };
+}
+
+describe('REST API', () => {
+  it('hangs up a call: 204, StopStream, call ended by the API', async () => {
+    const { rest, call, app, emu } = await setup();
+    await rest.hangup(call.callId);
+    const report = await call.finished;
+    expect(report.hangup.by).toBe('api');
+    expect(report.streams[0]!.endReason).toBe('hangup');
+    await app.callback('StopStream');
+    expect(eventsOf(report.timeline, 'rest')).toMatchObject([{ method: 'DELETE', path: `/v1/Account/${AUTH_ID}/Call/${call.callId}/`, status: 204 }]);
+    // An ended call is 404, which the client treats as already hung up.
+    await rest.hangup(call.callId);
+    expect(emu.calls.size).toBe(0);
+  });
+
+  it('checks Basic auth and the account in the path', async () => {
+    const { baseUrl, call } = await setup();
+    const wrong = new PlivoRestClient({ authId: AUTH_ID, authToken: 'nope', baseUrl });
+    expect(await codeOf(wrong.hangup(call.callId))).toBe('REST_AUTH_FAILED');
+    const other = new PlivoRestClient({ authId: 'MAOTHER0000000000000', authToken: TOKEN, baseUrl });
+    expect(await codeOf(other.hangup(call.callId))).toBe('REST_AUTH_FAILED');
+    const res = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'DELETE' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('authentication failed') });
+    expect(call.isEnded).toBe(false);
+  });
+
+  it('transfers a call: the stream stops, the new URL is fetched (signed) and its stream connects', async () => {
+    const { rest, call, s, app } = await setup();
+    await rest.transfer(call.callId, { alegUrl: `${app.answerUrl}?transferred=1` });
+    expect(await s.closed).toBe(1000);
+    const next = await app.nextStream();
+    const start = await next.next('start');
+    expect(start.start.callId).toBe(call.callId);
+    expect(new URL(app.answers[1]!.url).searchParams.get('transferred')).toBe('1');
+    expect(app.answers[1]!.signatureValid).toBe(true);
+    const report = await call.hangup();
+    expect(eventsOf(report.timeline, 'transfer')[0]!.url).toBe(`${app.answerUrl}?transferred=1`);
+    expect(report.streams.map((x) => x.endReason)).toEqual(['transferred', 'hangup']);
+  });
+
+  it('starts, lists and stops streams on a live call', async () => {
+    const { baseUrl, rest, call, app } = await setup();
+    const id = await rest.startStream(call.callId, { serviceUrl: app.streamUrl, bidirectional: false, contentType: 'audio/x-l16;rate=16000', extraHeaders: 'x=1' });
+    const second = await app.nextStream();
+    const start = await second.next('start');
+    expect(start.start.streamId).toBe(id);
+    expect(start.start.mediaFormat).toEqual({ encoding: 'audio/x-l16', sampleRate: 16000 });
+    expect(start.extra_headers).toBe('x=1');
+    await second.mediaCount(3);
+    expect((await second.next('media')).audio.length).toBe(640);
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}` };
+    const list = (await (await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/`, { headers: auth })).json()) as {
+      meta: { total_count: number };
+      objects: { stream_id: string; status: string }[];
+    };
+    expect(list.meta.total_count).toBe(2);
+    expect(list.objects.map((o) => o.status)).toEqual(['in-progress', 'in-progress']);
+    const one = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/${id}/`, { headers: auth });
+    expect(((await one.json()) as { stream_id: string }).stream_id).toBe(id);
+    await rest.stopStream(call.callId, id);
+    expect(await second.closed).toBe(1000);
+    expect(await codeOf(rest.stopStream(call.callId, id))).toBe('REST_BAD_REQUEST');
+    expect(call.isEnded).toBe(false);
+    // Stopping every stream leaves nothing to run: the call ends.
+    await rest.stopStream(call.callId);
+    expect((await call.finished).hangup.by).toBe('api');
+  });
+
+  it('answers 404 for unknown calls, 400 for bad stream parameters, 405 and 413 where due', async () => {
+    const { baseUrl, rest, call, emu } = await setup();
+    expect(await codeOf(rest.transfer('no-such-call', { alegUrl: 'http://x/' }))).toBe('REST_NOT_FOUND');
+    expect(await codeOf(rest.startStream(call.callId, { serviceUrl: 'http://not-ws/' }))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.startStream(call.callId, { serviceUrl: 'ws://x/', contentType: 'audio/x-mulaw;rate=16000' }))).toBe('REST_BAD_REQUEST');
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}` };
+    expect((await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'PUT', headers: auth })).status).toBe(405);
+    const big = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ aleg_url: 'x'.repeat(70_000) }) });
+    expect(big.status).toBe(413);
+    await until(() => (emu.calls.size === 1 ? true : undefined), 'the call to stay up');
+  });
+});
