@@ -152,6 +152,20 @@ describe('CartesiaTts against the fake Cartesia socket', () => {
     await session.close();
   });
 
+  it('a vendor that goes quiet on a segment is timed out, cancelled and asked again', async () => {
+    const { f, tts } = await setup({ audioTimeoutMs: 300 });
+    f.pacing = { ttfbMs: 60_000 };
+    const metrics: ProviderMetric[] = [];
+    const session = await tts.open(ttsOpen([MULAW_8K], { metrics }));
+    const audio = audioOf(session.synthesize('Are you there?', { signal: new AbortController().signal }));
+    await f.log.waitFor((e) => e.dir === 'in' && e.message.continue === false, 10_000, 'the end of input');
+    f.pacing = {};
+    expect(await audio).toEqual(syntheticVoice('Are you there?', MULAW_8K).bytes);
+    expect(metrics.find((m) => m.type === 'retry')).toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    expect(f.contexts.entries.map((c) => c.outcome)).toEqual(['cancelled', 'done']);
+    await session.close();
+  });
+
   it('a non-retryable context error fails only that segment with a clear code', async () => {
     const { f, tts } = await setup({ modelId: 'sonic-unknown' });
     const session = await tts.open(ttsOpen([MULAW_8K]));

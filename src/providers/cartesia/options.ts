@@ -39,6 +39,8 @@ export interface CartesiaTtsOptions {
   readonly connectTimeoutMs?: number;
   /** Contexts at once on one socket; default 16 (the plan's concurrency limit applies too). */
   readonly maxContexts?: number;
+  /** Limit to the first audio after a segment's text ended, and between chunks; default 10 000 ms. */
+  readonly audioTimeoutMs?: number;
   readonly retry?: RetryOptions;
   readonly clock?: Clock;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -57,6 +59,7 @@ export interface CartesiaConfig {
   readonly maxBufferDelayMs: number | undefined;
   readonly connectTimeoutMs: number;
   readonly maxContexts: number;
+  readonly audioTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly clock: Clock;
 }
@@ -77,6 +80,7 @@ export function resolveCartesiaConfig(o: CartesiaTtsOptions): CartesiaConfig {
     maxBufferDelayMs: o.maxBufferDelayMs,
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     maxContexts: o.maxContexts ?? 16,
+    audioTimeoutMs: o.audioTimeoutMs ?? 10_000,
     retry: retryPolicy(o.retry),
     clock: o.clock ?? defaultClock,
   };

@@ -41,6 +41,7 @@ export class CartesiaTts implements TtsProvider {
       retry: this.#c.retry,
       keepAliveMs: 0,
       maxContexts: this.#c.maxContexts,
+      audioTimeoutMs: this.#c.audioTimeoutMs,
       ctx: options,
     });
   }

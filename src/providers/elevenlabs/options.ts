@@ -47,6 +47,8 @@ export interface ElevenLabsTtsOptions {
   readonly keepAliveMs?: number;
   /** Handshake and HTTP limit; default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Limit to the first audio after a segment's text ended, and between chunks; default 10 000 ms. */
+  readonly audioTimeoutMs?: number;
   readonly retry?: RetryOptions;
   readonly clock?: Clock;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -66,6 +68,7 @@ export interface ElevenLabsConfig {
   readonly inactivityTimeoutS: number;
   readonly keepAliveMs: number;
   readonly connectTimeoutMs: number;
+  readonly audioTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly clock: Clock;
 }
@@ -91,6 +94,7 @@ export function resolveElevenLabsConfig(o: ElevenLabsTtsOptions): ElevenLabsConf
     inactivityTimeoutS: Math.min(180, Math.max(5, o.inactivityTimeoutS ?? 180)),
     keepAliveMs: o.keepAliveMs ?? 10_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
+    audioTimeoutMs: o.audioTimeoutMs ?? 10_000,
     retry: retryPolicy(o.retry),
     clock: o.clock ?? defaultClock,
   };

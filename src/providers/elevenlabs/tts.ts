@@ -41,6 +41,7 @@ export class ElevenLabsTts implements TtsProvider {
       retry: this.#c.retry,
       keepAliveMs: this.#c.keepAliveMs,
       maxContexts: MAX_CONTEXTS,
+      audioTimeoutMs: this.#c.audioTimeoutMs,
       ctx: options,
     });
   }

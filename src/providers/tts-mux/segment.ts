@@ -2,6 +2,7 @@
  * One segment being spoken on a multi-context socket: its text so far, its audio queue, and
  * how far the delivered audio has got, so it can be re-requested after a reconnect.
  */
+import type { TimerHandle } from '../../clock.js';
 import { BoundedQueue } from '../net/bounded-queue.js';
 import { advanceByChars, advanceByWords } from './text-progress.js';
 import type { TimedWord } from './wire.js';
@@ -37,8 +38,10 @@ export class Segment {
   firstAudio = false;
   /** Finished (done, failed or cancelled): no more events are applied. */
   finished = false;
-  /** Re-requests after context errors (rate limits). */
+  /** Re-requests after context errors (rate limits, silence). */
   retries = 0;
+  /** Watchdog for a vendor that stops sending audio. */
+  audioTimer: TimerHandle | undefined;
   readonly queue: BoundedQueue<Uint8Array>;
 
   constructor(wireId: string, capacityBytes: number, onCancel: () => void) {

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../../clock.js';
 import { type CallwireError, ProviderError, isCallwireError } from '../../errors.js';
 import { bytesPerMs } from '../audio-spec.js';
 import { backoffDelay, type RetryPolicy, withRetry } from '../net/retry.js';
-import { cancelledError } from '../net/failure.js';
+import { cancelledError, timeoutError } from '../net/failure.js';
 import type { VendorInfo } from '../net/vendor.js';
 import type { AudioSpec, ProviderMetric, TtsOpenOptions, TtsSession } from '../types.js';
 import { Segment } from './segment.js';
@@ -36,10 +36,21 @@ export interface MuxSessionOptions {
   readonly maxContexts: number;
   /** Audio buffered per segment for a slow reader; default 120 s worth. */
   readonly segmentCapacityMs?: number;
+  /**
+   * Limit from a segment's end of input to its first audio, and between two audio chunks;
+   * default 10 000 ms. A vendor that goes quiet fails the segment with PROVIDER_TIMEOUT
+   * (re-requested once if nothing was delivered yet).
+   */
+  readonly audioTimeoutMs?: number;
   readonly ctx: TtsOpenOptions;
 }
 
 type State = 'open' | 'reconnecting' | 'down' | 'closed';
+
+/** Segments waiting for a free context slot; more is a caller that never reads its segments. */
+const MAX_WAITING_SEGMENTS = 64;
+/** Longest text one segment may send (a sentence is ~100 characters; this is pages). */
+const MAX_SEGMENT_TEXT = 20_000;
 
 /** See the module comment. */
 export class MuxTtsSession implements TtsSession {
@@ -168,6 +179,9 @@ export class MuxTtsSession implements TtsSession {
   }
 
   async #takeSlot(): Promise<void> {
+    if (this.#active >= this.#o.maxContexts && this.#slotWaiters.length >= MAX_WAITING_SEGMENTS) {
+      throw new ProviderError('PROVIDER_QUEUE_FULL', this.#o.vendor.id, `${MAX_WAITING_SEGMENTS} ${this.#o.vendor.label} segments are waiting for a free context; read the segments you started.`);
+    }
     while (this.#active >= this.#o.maxContexts && this.#state !== 'closed') {
       await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
     }
@@ -206,6 +220,12 @@ export class MuxTtsSession implements TtsSession {
   /** Append caller text; send it now if connected (else it goes out on reconnect). */
   #addText(seg: Segment, text: string): void {
     if (text === '') return;
+    if (seg.text.length + text.length > MAX_SEGMENT_TEXT) {
+      const error = new ProviderError('PROVIDER_BAD_REQUEST', this.#o.vendor.id, `a TTS segment may hold at most ${MAX_SEGMENT_TEXT} characters; split the text into sentences.`);
+      this.#cancel(seg);
+      seg.queue.fail(error);
+      return;
+    }
     seg.text += text;
     if (this.#state === 'open') this.#flushText(seg);
   }
@@ -237,6 +257,21 @@ export class MuxTtsSession implements TtsSession {
     }
     seg.endSent = true;
     this.#sendAll(this.#o.wire.end(seg.wireId));
+    this.#armAudioTimer(seg);
+  }
+
+  /** (Re)start the silence watchdog of a segment whose input has ended. */
+  #armAudioTimer(seg: Segment): void {
+    if (seg.audioTimer !== undefined) this.#o.clock.clearTimer(seg.audioTimer);
+    if (seg.finished || !seg.endSent) return;
+    const ms = this.#o.audioTimeoutMs ?? 10_000;
+    const wireId = seg.wireId;
+    seg.audioTimer = this.#o.clock.setTimer(() => {
+      seg.audioTimer = undefined;
+      if (seg.finished || seg.wireId !== wireId || !this.#is('open')) return;
+      if (seg.openedOnWire) this.#sendAll(this.#o.wire.cancel(seg.wireId));
+      this.#onContextError(seg, timeoutError(this.#o.vendor, 'send audio for a segment', ms));
+    }, ms);
   }
 
   #cancel(seg: Segment): void {
@@ -248,6 +283,7 @@ export class MuxTtsSession implements TtsSession {
   #finish(seg: Segment, error: unknown): void {
     if (seg.finished) return;
     seg.finished = true;
+    if (seg.audioTimer !== undefined) this.#o.clock.clearTimer(seg.audioTimer);
     this.#segments.delete(seg.wireId);
     if (error === undefined) seg.queue.end();
     else seg.queue.fail(error);
@@ -308,6 +344,7 @@ export class MuxTtsSession implements TtsSession {
 
   #onAudio(seg: Segment, bytes: Uint8Array, chars: string | undefined): void {
     seg.wireBytes += bytes.length;
+    this.#armAudioTimer(seg);
     if (chars !== undefined) seg.spoke(chars);
     let out = bytes;
     if (seg.skipBytes > 0) {
