@@ -159,6 +159,39 @@ describe('ElevenLabsTts against the fake ElevenLabs multi-context socket', () =>
     await session.close();
   });
 
+  it('a drop while text is still streaming in: text sent during the reconnect is not lost', async () => {
+    const { f, tts } = await setup({ retry: { random: () => 0, baseDelayMs: 300 } });
+    f.pacing = { realTimeFactor: 0.2 };
+    f.dropNextConnection(3000);
+    const session = await tts.open(ttsOpen([MULAW_8K]));
+    // The first reconnect attempt fails and backs off 150 ms: tokens keep arriving meanwhile.
+    f.failNextConnections({ status: 503 });
+    const pieces = ['Thanks. ', 'Your order ', 'number is ', 'four five six. ', 'It ships ', 'tomorrow ', 'morning.'];
+    const full = pieces.join('');
+    const audio = await audioOf(session.synthesizeStream?.(tokens(pieces, 60), { signal: new AbortController().signal }) ?? []);
+    const [first, second] = f.contexts.entries;
+    expect(first?.outcome).toBe('dropped');
+    expect(second?.outcome).toBe('done');
+    expect(full.startsWith(first?.text ?? 'x')).toBe(true);
+    expect(full.endsWith(second?.text ?? 'x')).toBe(true);
+    // The re-request starts no later than where the first context's text ended: nothing skipped.
+    expect(full.length - (second?.text.length ?? 0)).toBeLessThanOrEqual(first?.text.length ?? 0);
+    expect(audio.length).toBe((first?.audioBytes ?? 0) + (second?.audioBytes ?? 0));
+    expect(f.connections.entries.map((c) => c.outcome)).toEqual(['accepted', 503, 'accepted']);
+    await session.close();
+  });
+
+  it('a socket closed for a bad key mid-call fails the segment with PROVIDER_AUTH_FAILED (no reconnect loop)', async () => {
+    const { f, tts } = await setup();
+    f.closeNextConnection(800, 1008, 'Invalid API key');
+    const session = await tts.open(ttsOpen([MULAW_8K]));
+    const err = await rejectionOf(audioOf(session.synthesize('This will not finish because the key was revoked.', { signal: new AbortController().signal })));
+    expect(err.code).toBe('PROVIDER_AUTH_FAILED');
+    expect(err.message).toContain('ELEVENLABS_API_KEY');
+    expect(f.connections.entries).toHaveLength(1);
+    await session.close();
+  });
+
   it('auth error: open() and verify() fail with PROVIDER_AUTH_FAILED naming ELEVENLABS_API_KEY', async () => {
     const f = await startFakeElevenLabs();
     fake = f;

@@ -198,10 +198,18 @@ export class MuxTtsSession implements TtsSession {
     if (this.#state === 'down') void this.#reconnect(this.#downError);
     const pending = this.#reconnecting;
     if (pending === undefined) return;
-    await Promise.race([
-      pending,
-      new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(cancelledError(this.#o.vendor)), { once: true })),
-    ]);
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        pending,
+        new Promise<void>((_, reject) => {
+          onAbort = () => reject(cancelledError(this.#o.vendor));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    }
     if (!this.#is('open')) throw this.#downError ?? cancelledError(this.#o.vendor);
   }
 
