@@ -16,7 +16,7 @@ export function ttsOpen(preferred: readonly AudioSpec[], extra: { signal?: Abort
 }
 
 /** All audio of a segment. */
-export async function audioOf(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+export async function audioOf(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of chunks) parts.push(c);
   return concatBytes(parts);
