@@ -71,6 +71,16 @@ describe('OpenAI stream pieces', () => {
       { id: 'b', name: 'second', arguments: '{}' },
     ]);
   });
+  it('tells index-less tool calls (some local servers) apart by id', () => {
+    const a = new ToolCallAssembler();
+    a.add([{ index: -1, id: 'x', name: 'one', arguments: '{}' }]);
+    a.add([{ index: -1, id: 'y', name: 'two', arguments: '{"a":1}' }]);
+    expect(a.finish().map((c) => [c.id, c.name, c.arguments])).toEqual([
+      ['x', 'one', '{}'],
+      ['y', 'two', '{"a":1}'],
+    ]);
+  });
+
   it('resumes a regenerated stream past the delivered prefix, or reports divergence', () => {
     const g = new ReplayGuard();
     expect(g.feed('Hello ')).toEqual({ type: 'emit', text: 'Hello ' });
