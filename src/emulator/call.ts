@@ -14,7 +14,6 @@ import { pcmToWire } from '../audio/codec.js';
 import { encodeBase64 } from '../protocol/base64.js';
 import { synthesizeSpeech } from '../providers/flite/synthesize.js';
 import { type AnswerResult, answerParams, fetchAnswer } from './answer.js';
-import { BotWaiters } from './bot-waiters.js';
 import { CallerAudio } from './caller-audio.js';
 import type { ResolvedCallOptions } from './call-options.js';
 import type { CallEvent, HangupBy, StreamEndReason } from './events.js';
@@ -26,6 +25,7 @@ import { CallRecorder } from './recorder.js';
 import { type CallReport, buildReport } from './report.js';
 import { type LegHost, StreamLeg } from './stream-leg.js';
 import type { FrameTicker } from './ticker.js';
+import { CallWaits } from './waits.js';
 
 /** What a call needs from the emulator that owns it. */
 export interface CallHost {
@@ -60,7 +60,7 @@ export class EmulatedCall {
   readonly #t0: number;
   readonly #metrics: CallMetrics;
   readonly #caller = new CallerAudio();
-  readonly #waiters: BotWaiters;
+  readonly #waiters: CallWaits;
   readonly #listeners = new Set<CallListener>();
   readonly #timeline: CallEvent[] = [];
   readonly #legs: StreamLeg[] = [];
@@ -86,7 +86,7 @@ export class EmulatedCall {
     this.from = options.from;
     this.to = options.to;
     this.#t0 = host.clock.now();
-    this.#waiters = new BotWaiters(host.clock);
+    this.#waiters = new CallWaits(host.clock);
     this.#metrics = new CallMetrics((e) => this.#emit(e), { speed: options.speed });
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -323,6 +323,13 @@ export class EmulatedCall {
   /** Resolves when the bot has been quiet for `ms` of audio. */
   waitForBotSilence(ms: number, options: { timeoutMs?: number } = {}): Promise<number> {
     return this.#waiters.add('silence', ms / this.options.speed, options.timeoutMs ?? 60_000, `${ms} ms of bot silence`);
+  }
+
+  /** Resolves once the call has run `t` ms since it was dialled (now, if it already has). */
+  async waitUntil(t: number): Promise<void> {
+    if (this.#ending) throw ended();
+    // Node's timers are coarser than the monotonic clock and may fire a fraction of a ms early.
+    while (this.#now() < t) await this.#waiters.sleep(Math.max(1, t - this.#now()));
   }
 
   /** The caller hangs up; resolves with the report. */
