@@ -66,3 +66,16 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
+export type { AudioSpec, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
+export {
+  DEFAULT_FLITE_VOICE,
+  FLITE_VOICES,
+  FlitePool,
+  fliteTts,
+  synthesizeSpeech,
+  type FlitePoolOptions,
+  type FliteTtsOptions,
+  type FliteVoice,
+  type SpeechAudio,
+  type SynthesizeOptions,
+} from './providers/flite/index.js';

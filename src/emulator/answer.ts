@@ -42,8 +42,8 @@ export interface AnswerResult {
 
 /**
  * Fetch an answer document and describe its `<Stream>`.
- * @throws CallwireError EMULATOR_ANSWER_FAILED (non-2xx, too large, no Stream, bad XML) or
- *   EMULATOR_CONNECTION_FAILED (no response)
+ * @throws CallwireError EMULATOR_AUTHENTICATION_FAILED (HTTP 401/403), EMULATOR_ANSWER_FAILED
+ *   (other non-2xx, too large, no Stream, bad XML) or EMULATOR_CONNECTION_FAILED (no response)
  */
 export async function fetchAnswer(options: {
   url: string;
@@ -53,6 +53,9 @@ export async function fetchAnswer(options: {
   timeoutMs?: number;
 }): Promise<AnswerResult> {
   const res = await signedRequest({ ...options, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: MAX_ANSWER_BYTES });
+  if (res.status === 401 || res.status === 403) {
+    throw new CallwireError('EMULATOR_AUTHENTICATION_FAILED', `the answer URL refused the signed request with HTTP ${res.status}`, { details: { status: res.status } });
+  }
   if (res.status < 200 || res.status > 299) {
     throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer URL returned HTTP ${res.status}`, { details: { status: res.status } });
   }

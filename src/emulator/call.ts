@@ -188,6 +188,11 @@ export class EmulatedCall {
       this.#applyKeepCallAlive();
     } catch (e) {
       const err = isCallwireError(e) ? e : new CallwireError('EMULATOR_CONNECTION_FAILED', (e as Error).message, { cause: e });
+      // Stream failures are on the timeline already (from the leg); answer failures are not.
+      if (this.#allLegs.length === 0 && err.code !== 'EMULATOR_CALL_ENDED') {
+        const plivoError = err.code === 'EMULATOR_AUTHENTICATION_FAILED' ? 'authentication_failed' : err.code === 'EMULATOR_CONNECTION_FAILED' ? 'connection_failed' : undefined;
+        this.#emit({ type: 'protocol_error', t: this.#now(), streamId: '', code: err.code, plivoError, message: err.message });
+      }
       this.#rejectReady(err);
       if (!this.#ending) this.#end('plivo', `${err.code}: ${err.message}`);
     }

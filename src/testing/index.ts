@@ -1,5 +1,46 @@
 /**
- * `callwire/testing`: helpers for testing agents without a phone: a manual clock, and (as
- * they land) the Plivo emulator and wire-faithful fakes of cloud providers.
+ * `callwire/testing`: helpers for testing agents without a phone: a manual clock, the Plivo
+ * emulator (calls, scripts, reports) and, as they land, wire-faithful fakes of cloud providers.
  */
 export { ManualClock } from '../clock.js';
+export {
+  DEFAULT_AUTH_ID,
+  DEFAULT_SPEECH_THRESHOLD,
+  EmulatedCall,
+  PlivoEmulator,
+  prepareAudio,
+  quantile,
+  startCall,
+  summarize,
+  type CallEvent,
+  type CallEventType,
+  type CallListener,
+  type CallMetricsReport,
+  type CallOptions,
+  type CallReport,
+  type EmulatorOptions,
+  type HangupBy,
+  type Impairments,
+  type LegSummary,
+  type PlivoErrorName,
+  type PreparedAudio,
+  type ProtocolErrorEvent,
+  type Recording,
+  type RestLogEntry,
+  type StartCallOptions,
+  type StreamEndReason,
+  type Summary,
+  type TickerStats,
+  decodeCallerAudio,
+  readCallerAudio,
+  type CallerAudioFile,
+  formatSummary,
+  formatTimeline,
+  reportToJson,
+  parseScript,
+  readScript,
+  runScript,
+  type ScriptStep,
+  takeTurn,
+  type TurnOptions,
+} from '../emulator/index.js';
