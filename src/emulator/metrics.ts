@@ -46,8 +46,11 @@ type Emit = (event: CallEvent) => void;
 
 const MAX_SAMPLES = 30_000;
 
-function push(list: number[], v: number): void {
-  if (list.length < MAX_SAMPLES) list.push(Math.round(v * 10) / 10);
+/** Keep `v` rounded to 0.1 ms (bounded list); returns the rounded value, which events carry too. */
+function push(list: number[], v: number): number {
+  const r = Math.round(v * 10) / 10;
+  if (list.length < MAX_SAMPLES) list.push(r);
+  return r;
 }
 
 /** Caller-side measurements for one call. */
@@ -140,8 +143,7 @@ export class CallMetrics {
         this.#cleared = false;
         this.#emit({ type: 'bot_audio', t: at, phase: 'start' });
         if (this.#pendingSince !== undefined && at >= this.#pendingSince) {
-          const ms = at - this.#pendingSince;
-          push(this.#response, ms);
+          const ms = push(this.#response, at - this.#pendingSince);
           this.#emit({ type: 'response_latency', t: at, ms });
           this.#pendingSince = undefined;
         }
@@ -151,9 +153,8 @@ export class CallMetrics {
     }
     if (hadAudio) {
       if (this.#dryStart !== undefined && this.#inTurn) {
-        const ms = t - this.#dryStart;
-        if (ms > this.#frameMs + 0.01) {
-          push(this.#gaps, ms);
+        if (t - this.#dryStart > this.#frameMs + 0.01) {
+          const ms = push(this.#gaps, t - this.#dryStart);
           this.#emit({ type: 'gap', t: this.#dryStart, ms });
         }
       }
@@ -164,8 +165,7 @@ export class CallMetrics {
     // The buffer is dry at this tick.
     if (this.#speaking) this.#stop(t, this.#cleared ? 'cleared' : 'drained');
     if (this.#bargeStart !== undefined) {
-      const ms = t - this.#bargeStart;
-      push(this.#bargeIn, ms);
+      const ms = push(this.#bargeIn, t - this.#bargeStart);
       this.#emit({ type: 'barge_in', t, ms, cleared: this.#cleared });
       this.#bargeStart = undefined;
     }

@@ -95,3 +95,20 @@ describe('callwire call', () => {
     expect(refused.code).toBe(1);
   });
 });
+
+describe('callwire load', () => {
+  it('load-tests `callwire serve` and prints a JSON report with the server CPU and memory', async () => {
+    const port = await freePort();
+    const server = spawnCli(['serve', '--port', String(port), '--host', '127.0.0.1']);
+    open({ close: async () => void server.child.kill('SIGTERM') });
+    await server.waitFor(/callwire listening/);
+    const { code, output } = await runCli(['load', `http://127.0.0.1:${port}/plivo/answer`, '--calls', '4', '--concurrency', '2', '--duration', '2', '--ramp', '0', '--json']);
+    const report = json(output) as { calls: unknown; server: { samples: number; activeStreamsMax: number; rssBytesMax: number }; protocolErrors: object };
+    expect(report.calls).toEqual({ total: 4, ok: 4, failed: 0 });
+    expect(report.protocolErrors).toEqual({});
+    expect(report.server.samples).toBeGreaterThan(1);
+    expect(report.server.activeStreamsMax).toBeGreaterThanOrEqual(1);
+    expect(report.server.rssBytesMax).toBeGreaterThan(10e6);
+    expect(code).toBe(0);
+  });
+});
