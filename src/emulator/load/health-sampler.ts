@@ -3,15 +3,10 @@
  * memory. Only meaningful when the server runs on this machine; failures are counted, not fatal.
  */
 
-/** The fields of `/healthz` the sampler reads. */
-interface Health {
-  readonly uptimeMs: number;
-  readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-  readonly cpuUserMicros: number;
-  readonly cpuSystemMicros: number;
-  readonly activeStreams: number;
-}
+// The `/healthz` fields the sampler reads (the server's HealthReport has more). The emulator
+// sits below the server in the layers, so it checks the fields rather than importing the type.
+const FIELDS = ['uptimeMs', 'rssBytes', 'heapUsedBytes', 'cpuUserMicros', 'cpuSystemMicros', 'activeStreams'] as const;
+type Health = Readonly<Record<(typeof FIELDS)[number], number>>;
 
 /** What the server did during the run. */
 export interface ServerUsage {
@@ -30,7 +25,7 @@ export interface ServerUsage {
 function isHealth(v: unknown): v is Health {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return ['uptimeMs', 'rssBytes', 'heapUsedBytes', 'cpuUserMicros', 'cpuSystemMicros', 'activeStreams'].every((k) => typeof o[k] === 'number');
+  return FIELDS.every((k) => typeof o[k] === 'number');
 }
 
 /** True when `url` points at this machine. */
