@@ -79,6 +79,8 @@ export const ERROR_CODES = {
   PROVIDER_DISCONNECTED: { family: 'provider', retryable: true },
   PROVIDER_PROTOCOL: { family: 'provider', retryable: false },
   PROVIDER_CANCELLED: { family: 'provider', retryable: false },
+  PROVIDER_QUOTA_EXCEEDED: { family: 'provider', retryable: false },
+  PROVIDER_QUEUE_FULL: { family: 'provider', retryable: false },
   // A live call stream
   STREAM_NOT_STARTED: { family: 'stream', retryable: false },
   STREAM_ALREADY_STARTED: { family: 'stream', retryable: false },

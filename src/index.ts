@@ -22,7 +22,7 @@ export {
   type ErrorCode,
   type ErrorFamily,
 } from './errors.js';
-export { ManualClock, defaultClock, systemClock, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock, defaultClock, scaledClock, systemClock, type Clock, type TimerHandle } from './clock.js';
 export {
   STREAM_FORMATS,
   checkpoint,
@@ -66,7 +66,17 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
-export type { AudioSpec, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
+export { defineAgent, type Agent } from './agent/define-agent.js';
+export type { AgentConfig, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
+export { AgentSession, type AgentEvents, type AgentState } from './agent/session.js';
+export { defineTool, hangupTool, sendDtmfTool, transferTool, type Tool, type ToolContext } from './agent/tools.js';
+export type { Reply, Responder, UserTurn } from './agent/responder.js';
+export { Utterance, type UtteranceOptions, type UtteranceResult } from './agent/speech-output.js';
+export { DEFAULT_BUDGET, describeLedger, type LatencyBudget, type LedgerMarks, type LedgerStages, type TurnLedger } from './agent/latency-ledger.js';
+export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
+export type { IdleOptions } from './agent/idle.js';
+export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';
+export type { AudioSpec, ChatMessage, LlmEvent, LlmProvider, LlmRequest, ProviderContext, SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord, ToolCall, ToolSchema, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
 export {
   DEFAULT_FLITE_VOICE,
   FLITE_VOICES,

@@ -46,3 +46,16 @@ export function highBandRatio(pcm: Int16Array): number {
   // For a sine at frequency f and rate r, diff/total = 4 sin^2(pi f / r); normalise to [0, 1].
   return total === 0 ? 0 : Math.min(1, diff / (4 * total));
 }
+
+/**
+ * Peak above which a 20 ms frame counts as speech rather than silence (about -30 dBFS).
+ * The agent's latency ledger and the emulator's caller-side measurements use the same
+ * threshold, so "speech ended" and "first audio heard" mean the same instant on both sides.
+ */
+export const SPEECH_PEAK_THRESHOLD = 1000;
+
+/** Index of the first sample whose magnitude exceeds `threshold`, or -1. */
+export function firstAbove(pcm: Int16Array, threshold = SPEECH_PEAK_THRESHOLD): number {
+  for (let i = 0; i < pcm.length; i++) if (Math.abs(pcm[i] as number) > threshold) return i;
+  return -1;
+}

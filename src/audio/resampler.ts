@@ -8,6 +8,7 @@
  */
 import speexFactory, { type SpeexModule } from '@echogarden/speex-resampler-wasm/simd';
 import { AudioError } from '../errors.js';
+import { concatPcm } from './pcm.js';
 
 const speex: SpeexModule = await speexFactory();
 
@@ -100,7 +101,6 @@ class SpeexResampler implements Resampler {
     speex.HEAP16.set(input, inPtr >> 1);
     const chunks: Int16Array[] = [];
     let offset = 0;
-    let total = 0;
     while (offset < input.length) {
       speex.HEAP32[lenPtr >> 2] = input.length - offset;
       speex.HEAP32[(lenPtr >> 2) + 1] = this.#capacity;
@@ -109,18 +109,10 @@ class SpeexResampler implements Resampler {
       const consumed = speex.HEAP32[lenPtr >> 2] as number;
       const produced = speex.HEAP32[(lenPtr >> 2) + 1] as number;
       chunks.push(speex.HEAP16.slice(outPtr >> 1, (outPtr >> 1) + produced));
-      total += produced;
       offset += consumed;
       if (consumed === 0 && produced === 0) break;
     }
-    if (chunks.length === 1) return chunks[0] as Int16Array;
-    const out = new Int16Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return chunks.length === 1 ? (chunks[0] as Int16Array) : concatPcm(chunks);
   }
 
   flush(): Int16Array {

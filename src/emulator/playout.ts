@@ -102,6 +102,11 @@ export class PlayoutBuffer {
    * the caller pads the rest with silence. Reached checkpoints are appended to `reached`.
    */
   drain(out: Uint8Array, reached: string[]): number {
+    // A checkpoint is reached once the audio before it has finished playing: everything taken
+    // by earlier ticks has played by now; the frame taken below plays during the next 20 ms.
+    // ("playedStream will only be emitted if the preceding events were played successfully",
+    // https://plivo.com/docs/voice/xml/the-stream-element/checkpoint-event)
+    while (this.#markers.length > 0 && (this.#markers[0] as Marker).at <= this.#played) reached.push((this.#markers.shift() as Marker).name);
     let written = 0;
     while (written < out.length && this.#head < this.#chunks.length) {
       const chunk = this.#chunks[this.#head] as Uint8Array;
@@ -121,7 +126,6 @@ export class PlayoutBuffer {
     }
     this.#buffered -= written;
     this.#played += written;
-    while (this.#markers.length > 0 && (this.#markers[0] as Marker).at <= this.#played) reached.push((this.#markers.shift() as Marker).name);
     this.#rearm();
     return written;
   }

@@ -8,7 +8,7 @@
  * PROVIDER_BAD_REQUEST, PROVIDER_UNAVAILABLE, PROVIDER_TIMEOUT, PROVIDER_DISCONNECTED,
  * PROVIDER_PROTOCOL or PROVIDER_CANCELLED; `retryable` tells the caller whether to retry.
  */
-import type { CallwireError } from '../errors.js';
+import type { CallwireError, ErrorCode } from '../errors.js';
 
 /** Raw audio as a provider consumes or produces it. */
 export interface AudioSpec {
@@ -26,7 +26,36 @@ export interface ProviderContext {
   readonly streamId: string;
   /** Monotonic milliseconds (the call's clock), for latency figures. */
   now(): number;
+  /** Receives connect/TTFB/retry/reconnect figures for the latency ledger (optional). */
+  onMetric?(metric: ProviderMetric): void;
 }
+
+/** Which seam a provider fills. */
+export type ProviderKind = 'stt' | 'llm' | 'tts';
+
+/**
+ * Latency and reliability figures a provider reports, in milliseconds on the caller's clock.
+ * Providers never block on the callback; it must not throw.
+ */
+export type ProviderMetric =
+  /** A connection (WebSocket, or the first HTTP request on a keep-alive pool) was established. */
+  | { readonly type: 'connect'; readonly kind: ProviderKind; readonly provider: string; readonly ms: number; readonly attempt: number }
+  /**
+   * Time to first byte. STT: end of the audio a final covers -> that final arrived (the
+   * recogniser's lag). LLM: request sent -> first token. TTS: first text sent -> first audio.
+   */
+  | { readonly type: 'ttfb'; readonly kind: ProviderKind; readonly provider: string; readonly ms: number }
+  /** A retryable failure; the next attempt follows after `delayMs`. */
+  | {
+      readonly type: 'retry';
+      readonly kind: ProviderKind;
+      readonly provider: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly code: ErrorCode;
+    }
+  /** A mid-call reconnect finished after `ms`; `replayed` counts what was sent again (ms of audio, or segments). */
+  | { readonly type: 'reconnect'; readonly kind: ProviderKind; readonly provider: string; readonly ms: number; readonly replayed: number };
 
 // ---------------------------------------------------------------- STT
 
@@ -89,6 +118,11 @@ export interface SttProvider {
   readonly inputFormats: readonly AudioSpec[];
   /** Open (and authenticate) a session. Rejects with a ProviderError, e.g. PROVIDER_AUTH_FAILED. */
   open(options: SttOpenOptions): Promise<SttSession>;
+  /**
+   * Check credentials and settings without starting a call, so start-up can fail early with a
+   * message that names the env var to fix. Rejects with a ProviderError.
+   */
+  verify?(signal: AbortSignal): Promise<void>;
 }
 
 // ---------------------------------------------------------------- LLM
@@ -128,6 +162,8 @@ export interface LlmRequest {
   readonly signal: AbortSignal;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** Receives TTFT/retry figures for the latency ledger (optional). */
+  readonly onMetric?: (metric: ProviderMetric) => void;
 }
 
 /** Streamed completion output. */
@@ -150,6 +186,8 @@ export interface LlmProvider {
   warm?(signal: AbortSignal): Promise<void>;
   /** Stream one completion. Throws ProviderError; aborting `signal` ends it with PROVIDER_CANCELLED. */
   chat(request: LlmRequest): AsyncIterable<LlmEvent>;
+  /** Check credentials (and the model) without a call; rejects with a ProviderError. */
+  verify?(signal: AbortSignal): Promise<void>;
 }
 
 // ---------------------------------------------------------------- TTS
@@ -171,6 +209,12 @@ export interface TtsSession {
    * Aborting `signal` stops synthesis promptly (barge-in) and ends the iterator.
    */
   synthesize(text: string, options: { readonly signal: AbortSignal }): AsyncIterable<Uint8Array>;
+  /**
+   * Speak one segment whose text is still being produced (LLM tokens): pieces are sent to the
+   * vendor as they arrive, audio streams back before the text ends. Present only where the
+   * vendor accepts streamed input (ElevenLabs, Cartesia); otherwise use {@link synthesize}.
+   */
+  synthesizeStream?(text: AsyncIterable<string>, options: { readonly signal: AbortSignal }): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -180,6 +224,8 @@ export interface TtsProvider {
   /** Formats it can produce natively, best first. */
   readonly outputFormats: readonly AudioSpec[];
   open(options: TtsOpenOptions): Promise<TtsSession>;
+  /** Check credentials (and the voice) without a call; rejects with a ProviderError. */
+  verify?(signal: AbortSignal): Promise<void>;
 }
 
 // ---------------------------------------------------------------- VAD

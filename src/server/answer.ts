@@ -5,12 +5,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCallwireError } from '../errors.js';
 import { streamXml } from '../protocol/stream-xml.js';
+import { escapeXml } from '../protocol/xml-escape.js';
 import { send } from './http-io.js';
 import { httpUrl, isLoopbackHost, publicOrigin, wsUrl } from './public-url.js';
 import type { ServerContext } from './context.js';
 
 /** Paths the server serves. */
-export const PATHS = { answer: '/plivo/answer', stream: '/plivo/stream', status: '/plivo/status' } as const;
+export const PATHS = { answer: '/plivo/answer', stream: '/plivo/stream', status: '/plivo/status', transfer: '/plivo/transfer' } as const;
+
+/**
+ * `/plivo/transfer?to=...&t=...`: the XML a transferred call runs: `<Dial>` to the number or
+ * SIP URI the agent chose. The `t` MAC proves the agent asked for exactly this destination.
+ */
+export function transferXml(ctx: ServerContext, res: ServerResponse, params: Record<string, string>): void {
+  const to = params.to ?? '';
+  if (!/^(\+?[0-9]{3,15}|sip:[^\s<>&"']{3,200})$/.test(to) || !ctx.contexts.verifyTransfer(to, params.t ?? '')) {
+    send(res, 403, 'transfer destination is not signed by this server');
+    return;
+  }
+  const target = to.startsWith('sip:') ? `<User>${escapeXml(to)}</User>` : `<Number>${escapeXml(to)}</Number>`;
+  send(res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n  <Dial>${target}</Dial>\n</Response>\n`, 'application/xml; charset=utf-8');
+}
 
 /** Serve the answer XML for an already-authenticated request with its parameters. */
 export function answer(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {

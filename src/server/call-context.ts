@@ -53,6 +53,18 @@ export class CallContextCodec {
     }
   }
 
+  /** A MAC binding a transfer destination, so /plivo/transfer dials only what the agent asked for. */
+  signTransfer(to: string): string {
+    return this.#mac(`transfer:${to}`);
+  }
+
+  /** Check a transfer MAC (constant time). */
+  verifyTransfer(to: string, mac: string): boolean {
+    const want = Buffer.from(this.signTransfer(to));
+    const got = Buffer.from(mac);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
   #mac(body: string): string {
     return createHmac('sha256', this.#key).update(body).digest('base64url').slice(0, 27);
   }

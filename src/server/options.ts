@@ -1,5 +1,7 @@
 /** What `createServer` accepts, and its defaults. */
+import type { Agent } from '../agent/define-agent.js';
 import type { Clock } from '../clock.js';
+import type { AlertOptions } from '../observability/alerts.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
@@ -60,7 +62,11 @@ export interface ServerOptions {
   streamTimeout?: number;
   keepCallAlive?: boolean;
   extraHeaders?: Readonly<Record<string, string>>;
-  /** The stream handler (the escape hatch). Default: an echo of the caller's audio. */
+  /** Alert webhook and rate limit (DroppedStream, DegradedStream, provider outage, latency budget). */
+  alerts?: AlertOptions;
+  /** The agent to run on every call (see defineAgent). */
+  agent?: Agent;
+  /** The stream handler (the escape hatch: full control of each CallStream). Overrides `agent`. Default: an echo of the caller's audio. */
   onStream?: StreamHandler;
   logger?: Logger;
   clock?: Clock;

@@ -9,6 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { echoHandler } from '../agent/echo.js';
+import { Alerter } from '../observability/alerts.js';
+import { ServerMetrics } from '../observability/metrics.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { silentLogger } from '../log/logger.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
@@ -16,15 +18,16 @@ import { PlivoRestClient } from '../rest/plivo-rest.js';
 import { CallStream } from '../stream/call-stream.js';
 import { CLOSE } from '../stream/close-codes.js';
 import { TypedEmitter } from '../stream/typed-emitter.js';
-import { PATHS, answer } from './answer.js';
+import { PATHS, answer, transferXml } from './answer.js';
 import { CallContextCodec } from './call-context.js';
 import type { ServerContext } from './context.js';
 import { healthz, readyz } from './health.js';
 import { BodyTooLarge, parseForm, parseParams, readBody, send } from './http-io.js';
 import { NonceCache } from './nonce-cache.js';
 import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
-import { publicOrigin, signatureCandidates } from './public-url.js';
+import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
+import { observeServer } from './observe.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
 import { type UpgradeRejection, handleUpgrade } from './upgrade.js';
@@ -51,6 +54,10 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 
 export class CallwireServer {
   readonly options: ResolvedOptions;
+  /** Prometheus metrics (served at /metrics). */
+  readonly metrics = new ServerMetrics();
+  /** Alerts (log at warn, optional webhook). */
+  readonly alerts: Alerter;
   readonly #ctx: ServerContext;
   readonly #http: HttpServer;
   readonly #wss: WebSocketServer;
@@ -67,7 +74,8 @@ export class CallwireServer {
     const clock: Clock = options.clock ?? defaultClock;
     const log = options.logger ?? silentLogger;
     this.#events = new TypedEmitter((error, event) => log.error({ err: (error as Error)?.message, event }, 'a server event listener threw'));
-    this.#handler = options.onStream ?? echoHandler;
+    this.#handler = options.onStream ?? options.agent?.handle ?? echoHandler;
+    this.alerts = new Alerter(options.alerts ?? {}, clock, log);
     this.#ctx = {
       options: this.options,
       raw: options,
@@ -98,8 +106,9 @@ export class CallwireServer {
       else socket.destroy();
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    observeServer(this, this.metrics, this.alerts, options.onStream === undefined ? options.agent : undefined);
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params) => this.#accept(ws, params), (r) => this.#events.emit('rejected', r));
+      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r));
     });
   }
 
@@ -147,6 +156,8 @@ export class CallwireServer {
         const a = this.#http.address() as AddressInfo;
         const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
         this.#listen = { port: a.port, host, url: `${this.#raw.tls ? 'https' : 'http'}://${shown}:${a.port}` };
+        // Fixed phrases (greeting, fillers, prompts) are synthesized now, not on the first call.
+        this.#raw.agent?.prewarm(this.options.format).catch((e: unknown) => this.#ctx.log.warn({ err: (e as Error).message }, 'could not pre-generate the agent\'s fixed phrases'));
         resolve(this.#listen);
       });
     });
@@ -186,8 +197,9 @@ export class CallwireServer {
     return this.drain(0);
   }
 
-  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>): void {
+  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>, origin: PublicOrigin): void {
     const ctx = this.#ctx;
+    const transferUrl = (to: string): string => `${httpUrl(origin, PATHS.transfer)}?to=${encodeURIComponent(to)}&t=${ctx.contexts.signTransfer(to)}`;
     const call = new CallStream(ws, {
       logger: ctx.log,
       clock: ctx.clock,
@@ -198,6 +210,7 @@ export class CallwireServer {
       keepalive: this.#raw.keepalive,
       callParams,
       rest: ctx.rest,
+      transferUrl,
     });
     ctx.streams.add(call);
     void call.ended.then(() => {
@@ -234,7 +247,11 @@ export class CallwireServer {
       case '/readyz':
         readyz(ctx, res);
         return;
+      case '/metrics':
+        send(res, 200, await this.metrics.text(), this.metrics.contentType);
+        return;
       case PATHS.answer:
+      case PATHS.transfer:
       case PATHS.status: {
         if (req.method !== 'GET' && req.method !== 'POST') {
           send(res, 405, 'use GET or POST', 'text/plain', { allow: 'GET, POST' });
@@ -251,10 +268,11 @@ export class CallwireServer {
           }
           throw e;
         }
-        const route = url.pathname === PATHS.answer ? 'answer' : 'status';
+        const route = url.pathname === PATHS.answer ? 'answer' : url.pathname === PATHS.transfer ? 'transfer' : 'status';
         if (ctx.options.authToken !== undefined && !this.#signed(req, res, body, route)) return;
         const params = parseParams(url.search.slice(1), body, req.headers['content-type']);
         if (route === 'answer') answer(ctx, req, res, params);
+        else if (route === 'transfer') transferXml(ctx, res, params);
         else status(ctx, res, params);
         return;
       }
@@ -268,7 +286,7 @@ export class CallwireServer {
   }
 
   /** Check the Plivo signature of an answer/status request; writes 403 and returns false on failure. */
-  #signed(req: IncomingMessage, res: ServerResponse, body: Buffer, route: 'answer' | 'status'): boolean {
+  #signed(req: IncomingMessage, res: ServerResponse, body: Buffer, route: 'answer' | 'status' | 'transfer'): boolean {
     const ctx = this.#ctx;
     const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);
     const candidates = signatureCandidates(req, origin, false);

@@ -10,7 +10,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { PATHS } from './answer.js';
 import type { ServerContext } from './context.js';
 import { clientIp } from './http-io.js';
-import { publicOrigin, signatureCandidates } from './public-url.js';
+import { type PublicOrigin, publicOrigin, signatureCandidates } from './public-url.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 
 /** Why an upgrade was refused (also emitted for metrics). */
@@ -37,7 +37,7 @@ export function handleUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  accept: (ws: WebSocket, callParams: Record<string, string>) => void,
+  accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin) => void,
   onReject: (r: UpgradeRejection) => void,
 ): void {
   socket.on('error', () => socket.destroy());
@@ -101,5 +101,5 @@ export function handleUpgrade(
     }
     callParams = decoded;
   }
-  wss.handleUpgrade(req, socket, head, (ws) => accept(ws, callParams));
+  wss.handleUpgrade(req, socket, head, (ws) => accept(ws, callParams, origin));
 }

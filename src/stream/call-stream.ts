@@ -57,8 +57,10 @@ export interface CallStreamOptions {
   readonly audioQueueFrames?: number;
   /** Answer-request parameters carried to the stream (see the server's call context). */
   readonly callParams?: Readonly<Record<string, string>>;
-  /** REST client for hangup(). */
+  /** REST client for hangup() and transfer(). */
   readonly rest?: PlivoRestClient;
+  /** The URL Plivo should fetch to transfer the call to `to` (the server serves it). */
+  readonly transferUrl?: (to: string) => string;
 }
 
 /** The lifecycle state of a stream. */
@@ -201,6 +203,20 @@ export class CallStream {
     if (callId === undefined) throw new StreamError('STREAM_NOT_STARTED', 'hangup() needs the call id from start');
     await this.#o.rest.hangup(callId);
     this.clock.setTimer(() => this.close('hung up by the agent', 'agent'), 3000);
+  }
+
+  /**
+   * Transfer the call to a phone number (E.164) or SIP URI: Plivo's REST API redirects the
+   * call to XML that dials it.
+   * @throws RestError REST_MISSING_CREDENTIALS when no Auth ID/Token is configured
+   */
+  async transfer(to: string): Promise<void> {
+    const callId = this.#info?.callId;
+    if (this.#o.rest === undefined || !this.#o.rest.configured || this.#o.transferUrl === undefined) {
+      throw new RestError('REST_MISSING_CREDENTIALS', 'transfer() needs PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN to call Plivo\'s REST API');
+    }
+    if (callId === undefined) throw new StreamError('STREAM_NOT_STARTED', 'transfer() needs the call id from start');
+    await this.#o.rest.transfer(callId, { alegUrl: this.#o.transferUrl(to), alegMethod: 'POST' });
   }
 
   /** Close the stream's socket (the call itself continues if Plivo keeps it alive). */

@@ -53,6 +53,12 @@ export class PlaybackItem {
   firstSentAt: number | undefined;
   /** Name of the checkpoint that closes this item, once sent. */
   checkpointName: string | undefined;
+  /** Frames written so far (sent or not). */
+  writtenFrames = 0;
+  /** Frames sent so far. */
+  sentFrames = 0;
+  /** Checkpoints inside the item: sent right after frame number `afterFrames`. */
+  marks: { afterFrames: number; name: string; settle: (s: 'played' | 'cleared') => void }[] = [];
   readonly #spans: Span[] = [];
   #resolve!: (r: PlaybackResult) => void;
 

@@ -114,6 +114,24 @@ export class PlaybackWriter {
     return true;
   }
 
+  /**
+   * A checkpoint right after the audio written to this item so far (whole frames), or after
+   * its first `afterFrames` frames. Resolves
+   * 'played' when Plivo has played up to it, 'cleared' if a clear came first. The agent puts
+   * one after a reply's first frame to learn when the caller started hearing it.
+   */
+  checkpoint(name: string, afterFrames?: number): Promise<'played' | 'cleared'> {
+    // An explicit frame count may lie ahead of what was written (e.g. "after the first frame",
+    // registered before the first write so the mark goes out right behind that frame).
+    const after = afterFrames ?? this.item.writtenFrames;
+    if (this.#closed || this.item.state === 'cleared' || after <= 0) return Promise.resolve('cleared');
+    return new Promise((settle) => {
+      this.item.marks.push({ afterFrames: after, name, settle });
+      this.item.marks.sort((a, b) => a.afterFrames - b.afterFrames);
+      this.#player.sendDueMarks(this.item);
+    });
+  }
+
   /** No more audio: the last partial frame is padded with silence and the item's checkpoint follows. */
   end(): void {
     if (this.#closed) return;
@@ -219,6 +237,7 @@ export class Player implements Pumpable {
       throw new StreamError('STREAM_QUEUE_FULL', `more than ${this.#maxQueuedMs} ms of audio would wait unsent; write slower or clear()`);
     }
     for (const f of frames) item.frames.push(f);
+    item.writtenFrames += frames.length;
     item.durationMs += ms;
     this.#queuedMs += ms;
     this.#kick();
@@ -260,6 +279,8 @@ export class Player implements Pumpable {
       const complete = item.ended && item.pendingFrames === 0 && played >= item.durationMs - 0.5;
       const status = complete ? 'played' : 'cleared';
       droppedMs += item.durationMs - played;
+      for (const m of item.marks) m.settle('cleared');
+      item.marks = [];
       item.settle(status, played);
       items.push({ id: item.id, text: item.text, label: item.label, uninterruptible: item.uninterruptible, status, durationMs: item.durationMs, playedMs: played });
     };
@@ -275,7 +296,7 @@ export class Player implements Pumpable {
       } else e.settle('cleared');
     }
     const counters = this.#o.counters;
-    counters.clears++;
+    if (!this.#destroyed) counters.clears++;
     counters.checkpointsCleared += this.#pending.size;
     this.#pending.clear();
     this.#queue = [];
@@ -309,6 +330,9 @@ export class Player implements Pumpable {
       const item = entry.item;
       if (item.pendingFrames === 0) {
         if (!item.ended) return false; // wait for more audio; write() kicks us again
+        // Marks placed beyond the item's last frame go out with it.
+        for (const m of item.marks) this.#sendCheckpoint(m.name, { expectedEnd: item.scheduledEnd ?? now, settle: m.settle });
+        item.marks = [];
         if (item.durationMs === 0) item.settle('played', 0);
         else {
           const name = `cw-${this.#nextCheckpoint++}`;
@@ -350,6 +374,8 @@ export class Player implements Pumpable {
       o.send(serializeOutbound(playAudio(this.format, frame)));
       o.counters.framesOut++;
       o.counters.bytesOut += frame.length;
+      item.sentFrames++;
+      if (item.marks.length > 0) this.sendDueMarks(item);
       const newLead = this.#playoutEnd - now;
       if (newLead > o.counters.maxLeadMs) o.counters.maxLeadMs = newLead;
     }
@@ -359,6 +385,14 @@ export class Player implements Pumpable {
     }
     this.#checkIdle();
     return false;
+  }
+
+  /** @internal send the item's marks whose frames have all been sent. */
+  sendDueMarks(item: PlaybackItem): void {
+    while (item.marks.length > 0 && (item.marks[0] as { afterFrames: number }).afterFrames <= item.sentFrames) {
+      const m = item.marks.shift() as { name: string; settle: (s: 'played' | 'cleared') => void };
+      this.#sendCheckpoint(m.name, { expectedEnd: this.#playoutEnd, settle: m.settle });
+    }
   }
 
   #kick(): void {

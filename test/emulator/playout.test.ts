@@ -9,7 +9,8 @@ function drainAll(b: PlayoutBuffer, frame: number): { bytes: number[]; reachedAt
   for (let tick = 0; tick < 10_000; tick++) {
     const reached: string[] = [];
     const n = b.drain(out, reached);
-    for (const r of reached) reachedAt.set(r, bytes.length + n);
+    // Checkpoints reported by this drain were reached before its frame: at the bytes played so far.
+    for (const r of reached) reachedAt.set(r, bytes.length);
     bytes.push(...out.subarray(0, n));
     if (n === 0 && b.pendingCheckpoints === 0) break;
   }
@@ -49,7 +50,7 @@ describe('PlayoutBuffer', () => {
         for (const [name, at] of expected) {
           const played = reachedAt.get(name);
           expect(played).toBeDefined();
-          // Reached in the first frame that finishes the audio queued before it.
+          // Reported at the first tick after the audio queued before it has finished playing.
           expect(played as number).toBeGreaterThanOrEqual(at);
           expect((played as number) - at).toBeLessThanOrEqual(frame);
         }

@@ -159,10 +159,12 @@ describe('CallStream over a real socket', () => {
   });
 
   it('plays a 3 s utterance as 20 ms frames never more than the target lead ahead of real time', async () => {
+    let call: CallStream | undefined;
     srv = await startServer({
       leadMs: 300,
-      onStream: (call) => {
-        call.on('start', () => call.player.play({ pcm: tone(440, 3000, 8000), sampleRate: 8000 }, { text: 'a three second tone' }));
+      onStream: (c) => {
+        call = c;
+        c.on('start', () => c.player.play({ pcm: tone(440, 3000, 8000), sampleRate: 8000 }, { text: 'a three second tone' }));
       },
     });
     const client = await StreamClient.connect(srv.streamUrl, { playout: true });
@@ -175,9 +177,12 @@ describe('CallStream over a real socket', () => {
     frames.forEach((f, i) => {
       maxLead = Math.max(maxLead, (i + 1) * 20 - (f.at - t0));
     });
-    // Arrival can only lag the send schedule, so the lead seen by the caller is at most the target
-    // (plus under a millisecond of loopback delivery skew within the first burst).
-    expect(maxLead).toBeLessThanOrEqual(301);
+    // At send time the lead never exceeds the target (the Player records the largest it ever had).
+    expect(call?.counters.maxLeadMs).toBeLessThanOrEqual(300);
+    expect(call?.counters.maxLeadMs).toBeGreaterThanOrEqual(280);
+    // At the caller it also stays within the target, up to loopback delivery jitter between the
+    // first frame and a later one (a few ms on a loaded 2-core machine).
+    expect(maxLead).toBeLessThanOrEqual(300 + 10);
     expect(maxLead).toBeGreaterThan(200); // and it does use the lead (the first burst)
     await client.close();
   });

@@ -163,3 +163,21 @@ describe('Player checkpoints and clear', () => {
     expect(frames.every((f) => f.bytes === 160)).toBe(true);
   });
 });
+
+describe('checkpoints inside an item', () => {
+  it('sends a mark right after the frames written before it, and settles unsent marks on clear', async () => {
+    const { clock, player, sent } = setup(100);
+    const w = player.open({ text: 'reply' });
+    w.write({ pcm: tone(440, 20, 8000), sampleRate: 8000 });
+    const first = w.checkpoint('first-audio');
+    w.write({ pcm: tone(440, 400, 8000), sampleRate: 8000 });
+    const later = w.checkpoint('later');
+    w.end();
+    const events = sent.map((s) => s.event + (s.name ? `:${s.name}` : ''));
+    expect(events.slice(0, 2)).toEqual(['playAudio', 'checkpoint:first-audio']);
+    expect(player.ack('first-audio', clock.now() + 20)).toBe(true);
+    await expect(first).resolves.toBe('played');
+    player.clear();
+    await expect(later).resolves.toBe('cleared');
+  });
+});

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { type Logger, createLogger } from '../../log/logger.js';
 import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
 import type { ServerOptions } from '../../server/options.js';
+import { builtinAgent } from '../../agent/builtin.js';
 import { createServer } from '../../server/server.js';
 
 /** Build server options from resolved settings (shared with tests). */
@@ -22,6 +23,7 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
     keepalive: { intervalMs: cfg.pingIntervalMs },
+    agent: builtinAgent(),
     logger,
   };
 }

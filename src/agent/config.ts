@@ -1,0 +1,77 @@
+/** What `defineAgent` accepts. Every timing is in ms and has a phone-tuned default. */
+import type { LlmProvider, SttProvider, TtsProvider, VadProvider } from '../providers/types.js';
+import type { IdleOptions } from './idle.js';
+import type { LatencyBudget } from './latency-ledger.js';
+import type { Responder } from './responder.js';
+import type { AgentSession } from './session.js';
+import type { Tool } from './tools.js';
+
+/** Turn-taking. */
+export interface TurnOptions {
+  /** Caller silence before a turn may end (the VAD's minimum silence), ms. Default 400. */
+  readonly minEndpointingMs?: number;
+  /** Longest wait for the STT's final after speech ends, ms. Default 1500. */
+  readonly maxEndpointingMs?: number;
+}
+
+/** Barge-in: the caller speaking over the bot. */
+export interface BargeInOptions {
+  /** Default true. */
+  readonly enabled?: boolean;
+  /** Caller speech needed to interrupt, ms (the VAD's minimum speech). Default 200. */
+  readonly minSpeechMs?: number;
+  /** Words the STT must have heard as well, when an STT is configured. Default 0. */
+  readonly minWords?: number;
+  /** An interruption that brings no words within this window was noise: the cut reply resumes. Default 1500; 0 disables. */
+  readonly falseInterruptionMs?: number;
+}
+
+/** Filler phrases while slow tools run. */
+export interface FillerOptions {
+  /** Speak a filler when tools take longer than this, ms. Default 800. */
+  readonly afterMs?: number;
+  /** Used when a tool has no filler of its own. */
+  readonly phrase?: string;
+}
+
+/** DTMF handling. */
+export interface DtmfOptions {
+  /** Pass key presses nobody collected to the LLM as text. Default true. */
+  readonly toLlm?: boolean;
+}
+
+/** A greeting spoken when the call starts. */
+export type Greeting = string | { readonly text: string; readonly uninterruptible?: boolean };
+
+/** Everything an agent is made of. */
+export interface AgentConfig {
+  /** The system prompt. */
+  readonly instructions?: string;
+  readonly greeting?: Greeting;
+  readonly stt?: SttProvider;
+  readonly llm?: LlmProvider;
+  readonly tts?: TtsProvider;
+  /** Default: the WebRTC VAD. */
+  readonly vad?: VadProvider;
+  readonly tools?: readonly Tool[];
+  /** Add the built-in hangup, transfer and send_dtmf tools (default true). */
+  readonly builtinTools?: boolean;
+  /** Replies from something other than an LLM (the built-in agent uses this); a function gets the session. */
+  readonly responder?: Responder | ((session: AgentSession) => Responder);
+  readonly turn?: TurnOptions;
+  readonly bargeIn?: BargeInOptions;
+  /** Idle prompts and hang-up; false disables. */
+  readonly idle?: IdleOptions | false;
+  readonly dtmf?: DtmfOptions;
+  readonly fillers?: FillerOptions;
+  readonly language?: string;
+  readonly voice?: string;
+  /** Per-stage latency budget (default: the guide's STT 200, LLM 500, TTS 200, network 100 ms). */
+  readonly budget?: Partial<LatencyBudget>;
+  /** Spoken when a provider fails mid-call. */
+  readonly apology?: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  /** Called with each new session (before audio flows): attach event listeners here. */
+  readonly onSession?: (session: AgentSession) => void;
+}

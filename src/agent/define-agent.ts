@@ -1,0 +1,90 @@
+/**
+ * `defineAgent`: the common case of a phone agent in one object.
+ *
+ * ```ts
+ * const agent = defineAgent({ instructions, greeting, stt, llm, tts, tools });
+ * createServer({ agent }).listen(8080);
+ * ```
+ */
+import { concatBytes } from '../audio/pcm.js';
+import { ConfigError } from '../errors.js';
+import type { StreamFormat } from '../protocol/format.js';
+import type { AudioSpec } from '../providers/types.js';
+import type { CallStream } from '../stream/call-stream.js';
+import type { AgentConfig } from './config.js';
+import { IDLE_DEFAULTS } from './idle.js';
+import { AgentSession } from './session.js';
+import { TtsCache, sharedTtsCache } from './tts-cache.js';
+
+/** A defined agent: a stream handler plus its live sessions. */
+export interface Agent {
+  readonly config: AgentConfig;
+  /** The stream handler (pass the agent to createServer, or call this from your own onStream). */
+  readonly handle: (call: CallStream) => void;
+  /** Live sessions. */
+  readonly sessions: ReadonlySet<AgentSession>;
+  /** Be told of every new session (metrics, alerts and the store use this). Returns an unsubscribe function. */
+  observe(listener: (session: AgentSession) => void): () => void;
+  /**
+   * Synthesize the fixed phrases (greeting, filler, idle prompts) for a stream format into
+   * the TTS cache, so they play with no TTS wait. The server calls this when it starts.
+   */
+  prewarm(format: StreamFormat): Promise<void>;
+}
+
+/** Define an agent. Throws ConfigError naming what is missing. */
+export function defineAgent(config: AgentConfig): Agent {
+  if (config.responder === undefined) {
+    const missing = (['stt', 'llm', 'tts'] as const).filter((k) => config[k] === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError('CONFIG_MISSING', `an LLM agent needs stt, llm and tts providers; missing: ${missing.join(', ')} (or pass a responder)`);
+    }
+  }
+  const sessions = new Set<AgentSession>();
+  const observers = new Set<(session: AgentSession) => void>();
+  return {
+    config,
+    sessions,
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
+    handle(call) {
+      const session = new AgentSession(call, config);
+      sessions.add(session);
+      for (const o of observers) o(session);
+      void call.ended.then(() => sessions.delete(session));
+      void session.start();
+    },
+    async prewarm(format) {
+      const tts = config.tts;
+      if (tts === undefined) return;
+      const phrases = new Set<string>();
+      if (config.greeting !== undefined) phrases.add(typeof config.greeting === 'string' ? config.greeting : config.greeting.text);
+      phrases.add(config.fillers?.phrase ?? 'One moment, please.');
+      if (config.idle !== false) {
+        for (const p of config.idle?.prompts ?? IDLE_DEFAULTS.prompts) phrases.add(p);
+        phrases.add(config.idle?.goodbye ?? IDLE_DEFAULTS.goodbye);
+      }
+      for (const t of config.tools ?? []) if (typeof t.filler === 'string') phrases.add(t.filler);
+      const abort = new AbortController();
+      const wire: AudioSpec = { encoding: format.encoding === 'audio/x-mulaw' ? 'mulaw' : 'pcm16', sampleRate: format.sampleRate };
+      const session = await tts.open({ signal: abort.signal, callId: 'prewarm', streamId: 'prewarm', now: () => performance.now(), preferred: [wire, { encoding: 'pcm16', sampleRate: format.sampleRate }], voice: config.voice });
+      try {
+        const spec = `${session.audio.encoding}/${session.audio.sampleRate}`;
+        await Promise.all(
+          [...phrases].map((text) =>
+            sharedTtsCache.getOrCreate(TtsCache.key(tts.name, spec, config.voice, text), async () => {
+              const parts: Uint8Array[] = [];
+              for await (const c of session.synthesize(text, { signal: abort.signal })) parts.push(c);
+              return concatBytes(parts);
+            }),
+          ),
+        );
+      } finally {
+        abort.abort();
+        await session.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The default responder: the user's words go into the chat context, the LLM streams a reply
+ * (with tool calls), text is cut into sentences and spoken as it comes. When the reply ends,
+ * the context gets what the caller heard: all of it, or after a barge-in only the heard
+ * part, marked interrupted.
+ */
+import type { LlmProvider } from '../providers/types.js';
+import type { ChatContext } from './chat-context.js';
+import type { FillerOptions } from './config.js';
+import { llmTurn } from './llm-turn.js';
+import type { Reply, Responder, UserTurn } from './responder.js';
+import { SentenceSplitter } from './sentence-splitter.js';
+import type { UtteranceResult } from './speech-output.js';
+import type { Tool, ToolContext } from './tools.js';
+import type { Clock } from '../clock.js';
+import type { ToolCall } from '../providers/types.js';
+import type { ToolOutcome } from './tools.js';
+
+/** What the LLM responder needs from the session. */
+export interface LlmResponderDeps {
+  readonly llm: LlmProvider;
+  readonly context: ChatContext;
+  readonly tools: readonly Tool[];
+  readonly clock: Clock;
+  readonly fillers: FillerOptions;
+  readonly toolContext: (signal: AbortSignal) => ToolContext;
+  readonly onToolCall: (call: ToolCall, outcome: ToolOutcome, ms: number) => void;
+  /** Called with each finished reply (for the session's resume-after-false-interruption). */
+  readonly onReplyDone: (result: UtteranceResult) => void;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+}
+
+export class LlmResponder implements Responder {
+  readonly #d: LlmResponderDeps;
+
+  constructor(deps: LlmResponderDeps) {
+    this.#d = deps;
+  }
+
+  async respond(turn: UserTurn, reply: Reply): Promise<void> {
+    const d = this.#d;
+    if (turn.text !== '') d.context.addUser(turn.text);
+    let utterance = reply.utterance({ ledger: reply.ledger, label: `turn-${turn.index}` });
+    let splitter = new SentenceSplitter();
+    for await (const ev of llmTurn({
+      llm: d.llm,
+      context: d.context,
+      tools: d.tools,
+      signal: reply.signal,
+      toolContext: d.toolContext(reply.signal),
+      clock: d.clock,
+      ledger: reply.ledger,
+      fillerAfterMs: d.fillers.afterMs,
+      defaultFiller: d.fillers.phrase ?? 'One moment, please.',
+      sayFiller: (text) => reply.say(text, { cache: true, label: 'filler' }).end(),
+      onToolCall: d.onToolCall,
+      temperature: d.temperature,
+      maxTokens: d.maxTokens,
+    })) {
+      if (ev.type === 'text') {
+        for (const s of splitter.push(ev.text)) utterance.addText(s);
+        continue;
+      }
+      for (const s of splitter.flush()) utterance.addText(s);
+      utterance.end();
+      if (!ev.tools) break;
+      // Tool round: its spoken text is already in the context with the tool calls; the answer
+      // after the tools is a new utterance (queued behind any filler).
+      utterance = reply.utterance({ label: `turn-${turn.index}` });
+      splitter = new SentenceSplitter();
+    }
+    for (const s of splitter.flush()) utterance.addText(s);
+    utterance.end();
+    const result = await utterance.done;
+    if (result.text === '') return;
+    if (result.status === 'played') d.context.addAssistant(result.text);
+    else d.context.addAssistant(result.heard, { interrupted: true });
+    d.onReplyDone(result);
+  }
+}

@@ -1,0 +1,627 @@
+/**
+ * One agent conversation on one call. The session listens (VAD with hysteresis, STT,
+ * turn-taking), hands each user turn to the responder, and owns barge-in: when the caller
+ * speaks over the bot it stops the audio at Plivo (clearAudio), cancels LLM and TTS, and
+ * lets the heard-ledger cut the reply in the chat context to what was played; if the
+ * "interruption" brings no words it resumes the cut reply. It also runs DTMF, idle prompts,
+ * and the per-turn latency ledger.
+ */
+import type { Clock } from '../clock.js';
+import { type CallwireError, ProviderError, RestError, isCallwireError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { webRtcVad } from '../providers/webrtc-vad/index.js';
+import type { AudioSpec, SttSession, TtsSession } from '../providers/types.js';
+import type { CallStream } from '../stream/call-stream.js';
+import type { InboundAudioFrame, StreamInfo } from '../stream/types.js';
+import { TypedEmitter } from '../stream/typed-emitter.js';
+import { pcmToL16 } from '../audio/pcm.js';
+import { ChatContext } from './chat-context.js';
+import type { AgentConfig } from './config.js';
+import { type CollectDigitsOptions, type CollectedDigits, DigitCollector } from './digits.js';
+import { IDLE_DEFAULTS, IdleMonitor } from './idle.js';
+import { InboundTimeline } from './inbound-timeline.js';
+import { DEFAULT_BUDGET, type LatencyBudget, LatencyLedger, type TurnLedger, describeLedger } from './latency-ledger.js';
+import { LlmResponder } from './llm-responder.js';
+import type { Reply, Responder, UserTurn } from './responder.js';
+import { SentenceSplitter } from './sentence-splitter.js';
+import { type SpeechEvent, SpeechDetector } from './speech-detector.js';
+import { Utterance, type UtteranceOptions, type UtteranceResult } from './speech-output.js';
+import { type TurnDetector as TurnDetectorT, type DetectedTurn, TurnDetector } from './turn-detector.js';
+import { type ToolContext, hangupTool, sendDtmfTool, transferTool } from './tools.js';
+import { sharedTtsCache } from './tts-cache.js';
+
+/** What a session reports. */
+export interface AgentEvents {
+  state: { readonly state: AgentState };
+  ready: { readonly stt: boolean; readonly tts: boolean };
+  user_speech_start: { readonly at: number };
+  user_speech_end: { readonly at: number };
+  transcript: { readonly text: string; readonly final: boolean };
+  user_turn: { readonly turn: UserTurn; readonly reason: DetectedTurn['reason'] };
+  turn_discarded: { readonly reason: string };
+  reply: { readonly turn: number; readonly result: UtteranceResult };
+  ledger: TurnLedger;
+  barge_in: { readonly turn: number; readonly at: number; readonly said: string; readonly heard: string };
+  false_interruption: { readonly turn: number; readonly resumed: string };
+  dtmf: { readonly digit: string };
+  tool_call: { readonly name: string; readonly arguments: string; readonly ok: boolean; readonly result: string; readonly ms: number };
+  idle_prompt: { readonly count: number };
+  hangup: { readonly reason: string };
+  error: { readonly error: CallwireError; readonly stage: string };
+}
+
+/** Where the conversation is. */
+export type AgentState = 'starting' | 'listening' | 'thinking' | 'speaking' | 'ended';
+
+interface Interruption {
+  readonly turn: number;
+  readonly at: number;
+  result?: UtteranceResult;
+  timer?: ReturnType<Clock['setTimer']>;
+}
+
+const PREROLL_MS = 200;
+const MAX_TURN_AUDIO_MS = 30_000;
+
+export class AgentSession {
+  readonly call: CallStream;
+  readonly context: ChatContext;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly #cfg: AgentConfig;
+  readonly #events: TypedEmitter<AgentEvents>;
+  readonly #responder: Responder;
+  readonly #budget: LatencyBudget;
+  readonly #timeline = new InboundTimeline();
+  readonly #callAbort = new AbortController();
+  #info: StreamInfo | undefined;
+  #state: AgentState = 'starting';
+  #detector: SpeechDetector | undefined;
+  #turns: TurnDetectorT | undefined;
+  #stt: SttSession | undefined;
+  #sttSpec: AudioSpec | undefined;
+  #tts: TtsSession | undefined;
+  #idle: IdleMonitor | undefined;
+  #ready = false;
+  #pending: InboundAudioFrame[] = [];
+  #active = new Set<Utterance>();
+  #response: AbortController | undefined;
+  #turnIndex = 0;
+  #interruption: Interruption | undefined;
+  #collector: DigitCollector | undefined;
+  #lastLedger: TurnLedger | undefined;
+  #lastReply: { turn: number; result: UtteranceResult } | undefined;
+  #preroll: Int16Array[] = [];
+  #turnAudio: Int16Array[] | undefined;
+  #turnAudioMs = 0;
+  #speechRunStartAudioMs = 0;
+  #apologized = false;
+  #hangingUp = false;
+
+  constructor(call: CallStream, config: AgentConfig) {
+    this.call = call;
+    this.#cfg = config;
+    this.clock = call.clock;
+    this.log = call.logger;
+    this.context = new ChatContext(config.instructions);
+    this.#budget = { ...DEFAULT_BUDGET, ...(config.budget ?? {}) };
+    this.#events = new TypedEmitter((error, event) => this.log.error({ err: (error as Error)?.message, event }, 'an agent event listener threw'));
+    this.#responder = typeof config.responder === 'function' ? config.responder(this) : (config.responder ?? this.#llmResponder());
+    call.on('audio', (f) => this.#onAudio(f));
+    call.on('dtmf', (d) => void this.#onDtmf(d.digit));
+    call.on('end', () => this.#onEnd());
+    config.onSession?.(this);
+  }
+
+  /** Listen for an event; returns an unsubscribe function. */
+  on<K extends keyof AgentEvents>(event: K, listener: (payload: AgentEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  get state(): AgentState {
+    return this.#state;
+  }
+
+  /** The latest turn's latency ledger. */
+  get lastLedger(): TurnLedger | undefined {
+    return this.#lastLedger;
+  }
+
+  /** Aborted when the call ends. */
+  get signal(): AbortSignal {
+    return this.#callAbort.signal;
+  }
+
+  /** Open providers and start listening; resolves once ready (or the call ended). */
+  async start(): Promise<void> {
+    let info: StreamInfo;
+    try {
+      info = await this.call.started();
+    } catch {
+      return;
+    }
+    this.#info = info;
+    const format = info.format;
+    const rate = format.sampleRate;
+    const base = { signal: this.#callAbort.signal, callId: info.callId, streamId: info.streamId, now: () => this.clock.now() };
+    const wireSpec: AudioSpec = { encoding: format.encoding === 'audio/x-mulaw' ? 'mulaw' : 'pcm16', sampleRate: rate };
+    const cfg = this.#cfg;
+    const [detector, stt, tts] = await Promise.all([
+      SpeechDetector.create(cfg.vad ?? webRtcVad(), rate, { minSpeechMs: cfg.bargeIn?.minSpeechMs ?? 200, minSilenceMs: cfg.turn?.minEndpointingMs ?? 400 }),
+      this.#open('stt', async () => {
+        if (cfg.stt === undefined) return undefined;
+        const accepted = cfg.stt.inputFormats.find((f) => f.encoding === wireSpec.encoding && f.sampleRate === rate);
+        this.#sttSpec = accepted ?? { encoding: 'pcm16', sampleRate: rate };
+        return cfg.stt.open({ ...base, audio: this.#sttSpec, language: cfg.language });
+      }),
+      this.#open('tts', async () => cfg.tts?.open({ ...base, preferred: [wireSpec, { encoding: 'pcm16', sampleRate: rate }], voice: cfg.voice })),
+      this.#open('llm', async () => cfg.llm?.warm?.(this.#callAbort.signal)),
+    ]);
+    if (this.#state === 'ended') {
+      detector.destroy();
+      void stt?.close();
+      void tts?.close();
+      return;
+    }
+    this.#detector = detector;
+    this.#stt = stt;
+    this.#tts = tts;
+    this.#turns = new TurnDetector(this.clock, { withStt: stt !== undefined, maxEndpointingMs: cfg.turn?.maxEndpointingMs }, (t) => this.#onTurn(t), (reason) => {
+      this.#turnAudio = undefined;
+      this.#events.emit('turn_discarded', { reason });
+    });
+    if (cfg.idle !== false) {
+      const idle = cfg.idle ?? {};
+      const prompts = idle.prompts ?? IDLE_DEFAULTS.prompts;
+      this.#idle = new IdleMonitor(this.clock, idle, (n) => {
+        this.#events.emit('idle_prompt', { count: n });
+        this.say(prompts[(n - 1) % prompts.length] as string, { cache: true, label: 'idle' });
+      }, () => {
+        this.say(idle.goodbye ?? IDLE_DEFAULTS.goodbye, { cache: true, label: 'goodbye' });
+        void this.hangup('no response from the caller');
+      });
+    }
+    if (stt !== undefined) void this.#sttLoop(stt);
+    this.#ready = true;
+    this.#setState('listening');
+    this.#events.emit('ready', { stt: stt !== undefined, tts: tts !== undefined });
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const f of pending) this.#onAudio(f);
+    if (cfg.greeting !== undefined) {
+      const g = typeof cfg.greeting === 'string' ? { text: cfg.greeting } : cfg.greeting;
+      this.say(g.text, { cache: true, label: 'greeting', uninterruptible: g.uninterruptible });
+    } else this.#idle?.activity();
+  }
+
+  // ------------------------------------------------------------ speaking
+
+  /** Start an utterance (segments added later); it plays after anything already queued. */
+  utterance(options: UtteranceOptions = {}): Utterance {
+    const u = new Utterance(
+      {
+        player: () => this.call.player,
+        clock: this.clock,
+        tts: this.#tts,
+        ttsName: this.#cfg.tts?.name ?? 'none',
+        voice: this.#cfg.voice,
+        cache: sharedTtsCache,
+        onError: (error, text) => this.#providerFailed(error, 'tts', text),
+      },
+      options,
+    );
+    this.#active.add(u);
+    this.#idle?.pause();
+    this.#setState('speaking');
+    void u.done.then(() => {
+      this.#active.delete(u);
+      if (this.#active.size === 0) {
+        this.#idle?.resume();
+        if (this.#state === 'speaking') this.#setState('listening');
+      }
+    });
+    return u;
+  }
+
+  /** Say a complete text, cut into sentences. */
+  say(text: string, options: UtteranceOptions = {}): Utterance {
+    const u = this.utterance(options);
+    const splitter = new SentenceSplitter({ firstClauseChars: 1_000 });
+    for (const s of [...splitter.push(text), ...splitter.flush()]) u.addText(s);
+    u.end();
+    return u;
+  }
+
+  /** Collect DTMF digits (they do not reach the responder meanwhile). */
+  collectDigits(options: CollectDigitsOptions = {}): Promise<CollectedDigits> {
+    this.#collector?.cancel();
+    const c = new DigitCollector(this.clock, options);
+    this.#collector = c;
+    return c.done;
+  }
+
+  /**
+   * End the call once what is queued has played (up to 15 s): through Plivo's REST API
+   * when credentials are configured, else by closing the stream.
+   */
+  async hangup(reason = 'the agent ended the call'): Promise<void> {
+    if (this.#hangingUp || this.#state === 'ended') return;
+    this.#hangingUp = true;
+    this.#events.emit('hangup', { reason });
+    this.log.info({ reason }, 'agent hanging up');
+    await Promise.race([Promise.all([...this.#active].map((u) => u.done)), new Promise((r) => this.clock.setTimer(() => r(undefined), 15_000))]);
+    try {
+      await this.call.player.whenIdle();
+    } catch {
+      // not started: nothing to wait for
+    }
+    try {
+      await this.call.hangup();
+    } catch (e) {
+      if (!(e instanceof RestError && e.code === 'REST_MISSING_CREDENTIALS')) this.log.warn({ err: (e as Error).message }, 'REST hangup failed; closing the stream');
+      this.call.close(reason, 'agent');
+    }
+  }
+
+  /** Transfer the call (Plivo REST) to a number or SIP URI. */
+  async transfer(to: string): Promise<void> {
+    await this.call.transfer(to);
+  }
+
+  // ------------------------------------------------------------ listening
+
+  #onAudio(frame: InboundAudioFrame): void {
+    if (!this.#ready) {
+      if (this.#state !== 'ended') {
+        this.#pending.push(frame);
+        if (this.#pending.length > 1500) this.#pending.shift();
+      }
+      return;
+    }
+    this.#timeline.add(frame);
+    this.#capture(frame);
+    const stt = this.#stt;
+    if (stt !== undefined) stt.push(this.#sttSpec?.encoding === 'pcm16' && frame.wire.length !== frame.pcm.length * 2 ? pcmToL16(frame.pcm) : frame.wire);
+    const events = (this.#detector as SpeechDetector).push(frame.pcm);
+    for (const e of events) this.#onSpeech(e);
+  }
+
+  #capture(frame: InboundAudioFrame): void {
+    if (this.#turnAudio !== undefined) {
+      if (this.#turnAudioMs < MAX_TURN_AUDIO_MS) {
+        this.#turnAudio.push(frame.pcm);
+        this.#turnAudioMs += frame.durationMs;
+      }
+      return;
+    }
+    this.#preroll.push(frame.pcm);
+    if (this.#preroll.length * frame.durationMs > PREROLL_MS + 400) this.#preroll.shift();
+  }
+
+  #onSpeech(e: SpeechEvent): void {
+    const turns = this.#turns as TurnDetectorT;
+    if (e.type === 'speech_start') {
+      const at = this.#timeline.clockAt(e.startMs) ?? this.clock.now();
+      this.#speechRunStartAudioMs = e.startMs;
+      if (this.#turnAudio === undefined) {
+        // keep ~PREROLL_MS of audio from before the detected start, plus what came after it
+        const frameMs = 20;
+        const keep = Math.ceil((e.atMs - e.startMs + PREROLL_MS) / frameMs);
+        this.#turnAudio = this.#preroll.slice(-keep);
+        this.#turnAudioMs = this.#turnAudio.length * frameMs;
+        this.#preroll = [];
+      }
+      this.#idle?.activity();
+      turns.speechStart(at);
+      this.#events.emit('user_speech_start', { at });
+      this.#maybeBargeIn(at);
+      return;
+    }
+    const endAt = this.#timeline.speechEndAt(e.endMs, this.#speechRunStartAudioMs) ?? this.clock.now();
+    this.#events.emit('user_speech_end', { at: endAt });
+    turns.speechEnd(endAt);
+  }
+
+  async #sttLoop(stt: SttSession): Promise<void> {
+    const turns = this.#turns as TurnDetectorT;
+    try {
+      for await (const ev of stt) {
+        if (this.#state === 'ended') break;
+        const now = this.clock.now();
+        switch (ev.type) {
+          case 'interim':
+            turns.interim(ev.text);
+            if (ev.text !== '') this.#events.emit('transcript', { text: ev.text, final: false });
+            this.#wordsArrived(now);
+            break;
+          case 'final':
+            if (ev.text !== '') this.#events.emit('transcript', { text: ev.text, final: true });
+            turns.final(ev.text, ev.speechFinal, now);
+            this.#wordsArrived(now);
+            break;
+          case 'utterance_end':
+            turns.utteranceEnd(now);
+            break;
+          case 'speech_started':
+            break;
+          case 'reconnecting':
+            this.log.warn({ attempt: ev.attempt, code: ev.error.code }, `STT reconnecting: ${ev.error.message}`);
+            break;
+          case 'reconnected':
+            this.log.info({ replayedMs: ev.replayedMs }, 'STT reconnected; buffered audio replayed');
+            break;
+          case 'warning':
+            this.#events.emit('error', { error: ev.error, stage: 'stt' });
+            break;
+          default: {
+            const never: never = ev;
+            this.log.warn({ ev: never }, 'unknown STT event');
+          }
+        }
+      }
+    } catch (e) {
+      if (this.#state !== 'ended') this.#providerFailed(isCallwireError(e) ? e : new ProviderError('PROVIDER_DISCONNECTED', this.#cfg.stt?.name ?? 'stt', (e as Error).message, { cause: e }), 'stt');
+    }
+  }
+
+  // ------------------------------------------------------------ turns
+
+  #onTurn(t: DetectedTurn): void {
+    const audio = this.#turnAudio ?? [];
+    this.#turnAudio = undefined;
+    this.#turnAudioMs = 0;
+    if (this.#interruption !== undefined) this.#endInterruption(t.text !== '' || this.#stt === undefined);
+    const index = ++this.#turnIndex;
+    const rate = this.#info?.format.sampleRate ?? 8000;
+    const total = audio.reduce((n, a) => n + a.length, 0);
+    const pcm = new Int16Array(total);
+    let o = 0;
+    for (const a of audio) {
+      pcm.set(a, o);
+      o += a.length;
+    }
+    const turn: UserTurn = { index, text: t.text, audio: pcm, sampleRate: rate, durationMs: Math.max(0, t.speechEndAt - t.speechStartAt) };
+    const ledger = new LatencyLedger(index);
+    ledger.mark('speechEnd', t.speechEndAt);
+    ledger.mark('endOfTurn', t.committedAt);
+    if (t.sttFinalAt !== undefined) ledger.mark('sttFinal', t.sttFinalAt);
+    this.log.info({ turn: index, text: t.text, reason: t.reason, durationMs: Math.round(turn.durationMs) }, 'user turn');
+    this.#events.emit('user_turn', { turn, reason: t.reason });
+    this.#runResponse(turn, ledger);
+  }
+
+  #runResponse(turn: UserTurn, ledger: LatencyLedger | undefined): void {
+    this.#response?.abort();
+    const abort = new AbortController();
+    this.#response = abort;
+    const onCallEnd = (): void => abort.abort();
+    this.#callAbort.signal.addEventListener('abort', onCallEnd, { once: true });
+    this.#setState('thinking');
+    const reply: Reply = {
+      signal: abort.signal,
+      ledger,
+      utterance: (opts) => {
+        const u = this.utterance(opts);
+        abort.signal.addEventListener('abort', () => u.abort(), { once: true });
+        return u;
+      },
+      say: (text, opts) => this.say(text, opts),
+    };
+    if (ledger !== undefined) void this.#reportLedger(ledger, turn.index);
+    void this.#responder
+      .respond(turn, reply)
+      .catch((e: unknown) => {
+        if (abort.signal.aborted) return;
+        this.#providerFailed(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', 'responder', (e as Error).message, { cause: e }), 'llm');
+      })
+      .finally(() => {
+        this.#callAbort.signal.removeEventListener('abort', onCallEnd);
+        if (this.#response === abort) this.#response = undefined;
+        if (this.#state === 'thinking' && this.#active.size === 0) this.#setState('listening');
+      });
+  }
+
+  async #reportLedger(ledger: LatencyLedger, turn: number): Promise<void> {
+    await Promise.race([ledger.whenHeard, new Promise((r) => this.#response?.signal.addEventListener('abort', r, { once: true })), new Promise((r) => this.clock.setTimer(() => r(undefined), 30_000))]);
+    const report = ledger.report(this.#budget);
+    this.#lastLedger = report;
+    const line = `turn ${turn} latency: ${describeLedger(report)}`;
+    if (report.overruns.length > 0) this.log.warn({ turn, stages: report.stages, overruns: report.overruns }, line);
+    else this.log.info({ turn, stages: report.stages }, line);
+    this.#events.emit('ledger', report);
+  }
+
+  // ------------------------------------------------------------ barge-in
+
+  #interruptible(): boolean {
+    if (this.#cfg.bargeIn?.enabled === false || this.#active.size === 0) return false;
+    for (const u of this.#active) if (u.uninterruptible) return false;
+    return true;
+  }
+
+  #maybeBargeIn(at: number): void {
+    if (!this.#interruptible()) return;
+    const minWords = this.#stt === undefined ? 0 : (this.#cfg.bargeIn?.minWords ?? 0);
+    if (minWords > 0 && (this.#turns as TurnDetectorT).words < minWords) return; // wait for words (checked on each transcript)
+    this.#bargeIn(at);
+  }
+
+  #wordsArrived(now: number): void {
+    const turns = this.#turns as TurnDetectorT;
+    if (turns.words === 0) return;
+    if (this.#interruption !== undefined) {
+      this.#endInterruption(true);
+      return;
+    }
+    const minWords = this.#cfg.bargeIn?.minWords ?? 0;
+    if (minWords > 0 && turns.words >= minWords && turns.inTurn) this.#maybeBargeIn(now);
+  }
+
+  #bargeIn(at: number): void {
+    const turn = this.#turnIndex;
+    const interrupted = [...this.#active];
+    const said = interrupted.map((u) => u.text).join(' ');
+    this.call.player.clear();
+    this.#response?.abort();
+    for (const u of interrupted) u.abort();
+    const interruption: Interruption = { turn, at };
+    this.#interruption = interruption;
+    this.log.info({ turn, said: said.slice(0, 200) }, 'barge-in: caller spoke over the bot; audio cleared');
+    void Promise.all(interrupted.map((u) => u.done)).then((results) => {
+      const heard = results.map((r) => r.heard).filter((h) => h !== '').join(' ');
+      const unheard = results.map((r) => r.unheard).filter((h) => h !== '').join(' ');
+      interruption.result = { status: 'interrupted', text: said, heard, unheard };
+      this.#events.emit('barge_in', { turn, at, said, heard });
+    });
+    const windowMs = this.#cfg.bargeIn?.falseInterruptionMs ?? 1500;
+    if (this.#stt !== undefined && windowMs > 0) {
+      interruption.timer = this.clock.setTimer(() => this.#checkFalseInterruption(interruption), windowMs);
+    } else this.#interruption = undefined;
+  }
+
+  #checkFalseInterruption(i: Interruption): void {
+    if (this.#interruption !== i) return;
+    const turns = this.#turns as TurnDetectorT;
+    if (turns.words > 0) {
+      this.#endInterruption(true);
+      return;
+    }
+    if (this.#detector?.speaking) {
+      // still making noise: look again shortly
+      i.timer = this.clock.setTimer(() => this.#checkFalseInterruption(i), 250);
+      return;
+    }
+    this.#interruption = undefined;
+    turns.reset();
+    this.#turnAudio = undefined;
+    const rest = i.result?.unheard ?? '';
+    this.log.info({ turn: i.turn, resumed: rest.slice(0, 200) }, 'false interruption (no words): resuming the cut reply');
+    this.#events.emit('false_interruption', { turn: i.turn, resumed: rest });
+    if (rest === '') return;
+    const heardBefore = i.result?.heard ?? '';
+    const u = this.say(rest, { label: `turn-${i.turn}-resumed` });
+    void u.done.then((r) => {
+      const full = [heardBefore, r.status === 'played' ? r.text : r.heard].filter((s) => s !== '').join(' ');
+      if (this.#cfg.responder === undefined) this.context.replaceLastAssistant(full, r.status !== 'played');
+    });
+  }
+
+  #endInterruption(real: boolean): void {
+    const i = this.#interruption;
+    if (i === undefined) return;
+    if (i.timer !== undefined) this.clock.clearTimer(i.timer);
+    this.#interruption = undefined;
+    if (real) this.log.debug({ turn: i.turn }, 'interruption confirmed by the caller\'s words');
+  }
+
+  // ------------------------------------------------------------ dtmf
+
+  async #onDtmf(digit: string): Promise<void> {
+    this.#idle?.activity();
+    this.#events.emit('dtmf', { digit });
+    if (this.#collector !== undefined && !this.#collector.settled && this.#collector.push(digit)) return;
+    const reply: Reply = {
+      signal: this.#callAbort.signal,
+      ledger: undefined,
+      utterance: (opts) => this.utterance(opts),
+      say: (text, opts) => this.say(text, opts),
+    };
+    try {
+      if (await this.#responder.onDtmf?.(digit, reply)) return;
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'DTMF handler failed');
+      return;
+    }
+    if (this.#cfg.responder === undefined && (this.#cfg.dtmf?.toLlm ?? true) && this.#cfg.llm !== undefined) {
+      this.#runResponse({ index: ++this.#turnIndex, text: `[The caller pressed ${digit} on the keypad]`, audio: new Int16Array(0), sampleRate: 8000, durationMs: 0 }, undefined);
+    }
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  #llmResponder(): Responder {
+    const cfg = this.#cfg;
+    const llm = cfg.llm;
+    if (llm === undefined) {
+      return { respond: async () => this.log.warn('no LLM and no responder configured: the agent cannot reply') };
+    }
+    const tools = [...(cfg.tools ?? []), ...(cfg.builtinTools === false ? [] : [hangupTool, transferTool, sendDtmfTool])];
+    return new LlmResponder({
+      llm,
+      context: this.context,
+      tools,
+      clock: this.clock,
+      fillers: cfg.fillers ?? {},
+      temperature: cfg.temperature,
+      maxTokens: cfg.maxTokens,
+      toolContext: (signal) => this.#toolContext(signal),
+      onToolCall: (call, outcome, ms) => {
+        this.log.info({ tool: call.name, ok: outcome.ok, ms: Math.round(ms) }, `tool ${call.name} ${outcome.ok ? 'ran' : 'failed'}`);
+        this.#events.emit('tool_call', { name: call.name, arguments: call.arguments, ok: outcome.ok, result: outcome.content, ms });
+      },
+      onReplyDone: (result) => {
+        this.#lastReply = { turn: this.#turnIndex, result };
+        this.#events.emit('reply', { turn: this.#turnIndex, result });
+      },
+    });
+  }
+
+  #toolContext(signal: AbortSignal): ToolContext {
+    return {
+      signal,
+      callId: this.#info?.callId ?? '',
+      say: async (text) => {
+        await this.say(text).done;
+      },
+      hangup: (reason) => this.hangup(reason),
+      transfer: (to) => this.transfer(to),
+      sendDtmf: (digits) => this.call.sendDtmf(digits),
+      collectDigits: (options) => this.collectDigits(options),
+    };
+  }
+
+  async #open<T>(stage: string, open: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await open();
+    } catch (e) {
+      const error = isCallwireError(e) ? e : new ProviderError('PROVIDER_UNAVAILABLE', stage, (e as Error).message, { cause: e });
+      this.log.error({ code: error.code, stage }, `could not open ${stage}: ${error.message}`);
+      this.#events.emit('error', { error, stage });
+      return undefined;
+    }
+  }
+
+  #providerFailed(error: CallwireError, stage: string, text?: string): void {
+    this.log.error({ code: error.code, stage, text: text?.slice(0, 80) }, `${stage} failed: ${error.message}`);
+    this.#events.emit('error', { error, stage });
+    if (!this.#apologized && this.#state !== 'ended' && stage !== 'tts') {
+      this.#apologized = true;
+      this.say(this.#cfg.apology ?? 'Sorry, I am having some trouble right now. Please give me a moment.', { cache: true, label: 'apology' });
+    }
+  }
+
+  #setState(state: AgentState): void {
+    if (this.#state === state || this.#state === 'ended') return;
+    this.#state = state;
+    this.#events.emit('state', { state });
+  }
+
+  #onEnd(): void {
+    this.#setState('ended');
+    this.#state = 'ended';
+    this.#callAbort.abort();
+    this.#idle?.stop();
+    this.#collector?.cancel();
+    if (this.#interruption?.timer !== undefined) this.clock.clearTimer(this.#interruption.timer);
+    this.#turns?.reset();
+    this.#detector?.destroy();
+    void this.#stt?.close().catch(() => {});
+    void this.#tts?.close().catch(() => {});
+    this.#pending = [];
+  }
+
+  /** The last reply (for the built-in agent and tests). */
+  get lastReply(): { turn: number; result: UtteranceResult } | undefined {
+    return this.#lastReply;
+  }
+}

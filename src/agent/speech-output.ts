@@ -1,0 +1,266 @@
+/**
+ * The agent's mouth: an Utterance is a reply made of segments (sentences or clauses, or
+ * ready audio). Each segment becomes one Player item tagged with its text, so the heard-
+ * ledger knows which words played. Segments are synthesized concurrently (bounded) as soon
+ * as their text is known and play in order; fixed phrases come from the TTS cache. The
+ * first segment's leading silence is trimmed, and a checkpoint after its first frame tells
+ * the latency ledger when the caller started hearing the reply.
+ */
+import { SPEECH_PEAK_THRESHOLD, firstAbove } from '../audio/level.js';
+import { decodeMulaw } from '../audio/mulaw.js';
+import { concatBytes, l16ToPcm } from '../audio/pcm.js';
+import type { Clock } from '../clock.js';
+import { type CallwireError, ProviderError, isCallwireError } from '../errors.js';
+import type { AudioSpec, TtsSession } from '../providers/types.js';
+import type { AudioInput } from '../stream/audio-input.js';
+import type { PlaybackResult } from '../stream/playback-item.js';
+import type { PlaybackWriter, Player } from '../stream/player.js';
+import { splitHeard } from './heard.js';
+import type { LatencyLedger } from './latency-ledger.js';
+import { TtsCache } from './tts-cache.js';
+
+/** How an utterance ended. */
+export interface UtteranceResult {
+  readonly status: 'played' | 'interrupted';
+  /** Everything the utterance was going to say. */
+  readonly text: string;
+  /** What the caller heard (whole words). */
+  readonly heard: string;
+  /** What they did not. */
+  readonly unheard: string;
+}
+
+/** Options of one utterance. */
+export interface UtteranceOptions {
+  readonly label?: string;
+  /** Barge-in must not cut it (greeting, legal notice). */
+  readonly uninterruptible?: boolean;
+  /** Use the TTS cache for its segments (fixed phrases). */
+  readonly cache?: boolean;
+  /** Latency ledger to mark (TTS request/first byte, first audio sent/heard). */
+  readonly ledger?: LatencyLedger;
+  /** Trim leading silence of the first segment (default true). */
+  readonly trimLeadingSilence?: boolean;
+}
+
+interface Segment {
+  readonly text: string;
+  readonly writer: PlaybackWriter;
+  readonly index: number;
+  carry: number | undefined;
+}
+
+/** What speech output needs from the session. */
+export interface SpeechOutputDeps {
+  readonly player: () => Player;
+  readonly clock: Clock;
+  readonly tts: TtsSession | undefined;
+  readonly ttsName: string;
+  readonly voice?: string;
+  readonly cache: TtsCache;
+  /** Segments synthesized at once per utterance (default 3). */
+  readonly maxConcurrent?: number;
+  readonly onError: (error: CallwireError, text: string) => void;
+}
+
+let utteranceIds = 0;
+
+export class Utterance {
+  readonly id = ++utteranceIds;
+  readonly label: string | undefined;
+  readonly uninterruptible: boolean;
+  readonly done: Promise<UtteranceResult>;
+  readonly #deps: SpeechOutputDeps;
+  readonly #o: UtteranceOptions;
+  readonly #abort = new AbortController();
+  readonly #segments: Segment[] = [];
+  readonly #results: Promise<PlaybackResult>[] = [];
+  readonly #queue: (() => Promise<void>)[] = [];
+  #running = 0;
+  #ended = false;
+  #trimming: boolean;
+  #firstMarked = false;
+  #resolveEnd!: () => void;
+  readonly #endSignal: Promise<void>;
+
+  constructor(deps: SpeechOutputDeps, options: UtteranceOptions) {
+    this.#deps = deps;
+    this.#o = options;
+    this.label = options.label;
+    this.uninterruptible = options.uninterruptible === true;
+    this.#trimming = options.trimLeadingSilence !== false;
+    this.#endSignal = new Promise((r) => {
+      this.#resolveEnd = r;
+    });
+    this.done = this.#finish();
+  }
+
+  /** Aborted on interruption or call end. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** All the text queued so far. */
+  get text(): string {
+    return this.#segments.map((s) => s.text).join(' ');
+  }
+
+  /** True once any of its audio has been sent. */
+  get started(): boolean {
+    return this.#segments.some((s) => s.writer.item.firstSentAt !== undefined);
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Queue a text segment: synthesized now, played after the segments before it. */
+  addText(text: string): void {
+    const t = text.trim();
+    if (this.#ended || t === '') return;
+    const seg = this.#open(t);
+    this.#schedule(() => this.#synthesize(seg));
+  }
+
+  /** Queue ready audio (e.g. the caller's own words, a tone) with the text it stands for. */
+  addAudio(input: AudioInput, text = ''): void {
+    if (this.#ended) return;
+    const seg = this.#open(text);
+    this.#schedule(async () => {
+      this.#write(seg, input);
+      seg.writer.end();
+    });
+  }
+
+  /** No more segments; `done` resolves once they have played or were cut. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#resolveEnd();
+  }
+
+  /** Stop synthesis (interruption or call end). The Player's clear settles the audio. */
+  abort(): void {
+    this.#abort.abort();
+    for (const s of this.#segments) s.writer.end();
+    this.end();
+  }
+
+  #open(text: string): Segment {
+    const writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });
+    const seg: Segment = { text, writer, index: this.#segments.length, carry: undefined };
+    this.#segments.push(seg);
+    this.#results.push(writer.done);
+    return seg;
+  }
+
+  #schedule(task: () => Promise<void>): void {
+    this.#queue.push(task);
+    this.#pump();
+  }
+
+  #pump(): void {
+    const max = this.#deps.maxConcurrent ?? 3;
+    while (this.#running < max && this.#queue.length > 0) {
+      const task = this.#queue.shift() as () => Promise<void>;
+      this.#running++;
+      void task().finally(() => {
+        this.#running--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #synthesize(seg: Segment): Promise<void> {
+    const d = this.#deps;
+    const ledger = seg.index === 0 ? this.#o.ledger : undefined;
+    try {
+      if (d.tts === undefined) throw new ProviderError('PROVIDER_UNAVAILABLE', 'tts', 'no TTS provider is configured, so text cannot be spoken');
+      if (this.#abort.signal.aborted) return;
+      ledger?.mark('ttsRequest', d.clock.now());
+      const spec = d.tts.audio;
+      if (this.#o.cache === true) {
+        const key = TtsCache.key(d.ttsName, `${spec.encoding}/${spec.sampleRate}`, d.voice, seg.text);
+        const tts = d.tts;
+        const audio = await d.cache.getOrCreate(key, () => collect(tts.synthesize(seg.text, { signal: this.#abort.signal })));
+        ledger?.mark('ttsFirstByte', d.clock.now());
+        if (!this.#abort.signal.aborted) this.#write(seg, toInput(seg, audio, spec));
+      } else {
+        for await (const chunk of d.tts.synthesize(seg.text, { signal: this.#abort.signal })) {
+          if (this.#abort.signal.aborted) break;
+          ledger?.mark('ttsFirstByte', d.clock.now());
+          const input = toInput(seg, chunk, spec);
+          if (input !== undefined) this.#write(seg, input);
+        }
+      }
+    } catch (e) {
+      if (!this.#abort.signal.aborted) {
+        d.onError(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', d.ttsName, `TTS failed: ${(e as Error).message}`, { cause: e }), seg.text);
+      }
+    } finally {
+      seg.writer.end();
+    }
+  }
+
+  #write(seg: Segment, input: AudioInput | undefined): void {
+    if (input === undefined) return;
+    let audio = input;
+    if (this.#trimming && seg.index === 0) {
+      const pcm = 'pcm' in audio ? audio.pcm : 'mulaw' in audio ? decodeMulaw(audio.mulaw) : undefined;
+      if (pcm !== undefined) {
+        const i = firstAbove(pcm, SPEECH_PEAK_THRESHOLD);
+        if (i === -1) return; // still leading silence: drop it
+        if (i > 0) audio = 'pcm' in audio ? { pcm: audio.pcm.subarray(i), sampleRate: audio.sampleRate } : { mulaw: (audio as { mulaw: Uint8Array }).mulaw.subarray(i) };
+      }
+      this.#trimming = false;
+    }
+    if (!this.#firstMarked && seg.index === 0 && this.#o.ledger !== undefined) {
+      this.#firstMarked = true;
+      const ledger = this.#o.ledger;
+      const item = seg.writer.item;
+      // Registered before the first write, so it goes out right behind the first frame.
+      void seg.writer.checkpoint(`fa-${this.id}`, 1).then((r) => {
+        if (r !== 'played') return;
+        // The ack comes once the first frame has played: the caller began hearing it 20 ms earlier.
+        ledger.mark('firstAudioHeard', this.#deps.clock.now() - 20);
+        if (item.firstSentAt !== undefined) ledger.mark('firstAudioSent', item.firstSentAt);
+      });
+    }
+    seg.writer.write(audio);
+  }
+
+  async #finish(): Promise<UtteranceResult> {
+    await this.#endSignal;
+    const results = await Promise.all(this.#results);
+    const { heard, unheard } = splitHeard(results.map((r, i) => ({ text: (this.#segments[i] as Segment).text, durationMs: r.durationMs, playedMs: r.playedMs })));
+    const cut = results.some((r) => r.status === 'cleared' && r.playedMs < r.durationMs - 1);
+    return { status: cut || this.#abort.signal.aborted ? 'interrupted' : 'played', text: this.text, heard, unheard };
+  }
+}
+
+/** Convert a TTS chunk in `spec` to Player input, carrying an odd PCM byte across chunks. */
+function toInput(seg: Segment, bytes: Uint8Array, spec: AudioSpec): AudioInput | undefined {
+  if (spec.encoding === 'mulaw') {
+    return spec.sampleRate === 8000 ? { mulaw: bytes } : { pcm: decodeMulaw(bytes), sampleRate: spec.sampleRate };
+  }
+  let b = bytes;
+  if (seg.carry !== undefined) {
+    const joined = new Uint8Array(b.length + 1);
+    joined[0] = seg.carry;
+    joined.set(b, 1);
+    b = joined;
+    seg.carry = undefined;
+  }
+  if (b.length % 2 === 1) {
+    seg.carry = b[b.length - 1];
+    b = b.subarray(0, b.length - 1);
+  }
+  if (b.length === 0) return undefined;
+  return { pcm: l16ToPcm(b), sampleRate: spec.sampleRate };
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return concatBytes(parts);
+}

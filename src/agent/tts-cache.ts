@@ -1,0 +1,72 @@
+/**
+ * Pre-generated speech for fixed phrases (greeting, fillers, idle prompts): synthesized
+ * once per voice and format, then played with no TTS wait (the guide: "pre-generate common
+ * responses"). Bounded by bytes, least recently used out first; concurrent requests for
+ * the same phrase share one synthesis.
+ */
+
+export class TtsCache {
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, Uint8Array>();
+  readonly #inflight = new Map<string, Promise<Uint8Array>>();
+  #bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(maxBytes = 32 * 1024 * 1024) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Cache key for a phrase in one provider voice and format. */
+  static key(provider: string, format: string, voice: string | undefined, text: string): string {
+    return `${provider}\u0000${format}\u0000${voice ?? ''}\u0000${text}`;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    const hit = this.#entries.get(key);
+    if (hit === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
+    return hit;
+  }
+
+  /** The cached audio, or synthesize it once (shared by concurrent callers). */
+  async getOrCreate(key: string, produce: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const hit = this.get(key);
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    const pending = this.#inflight.get(key);
+    if (pending !== undefined) return pending;
+    this.misses++;
+    const p = produce()
+      .then((audio) => {
+        this.#set(key, audio);
+        return audio;
+      })
+      .finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
+  }
+
+  #set(key: string, audio: Uint8Array): void {
+    if (audio.length > this.#maxBytes / 4) return;
+    const old = this.#entries.get(key);
+    if (old !== undefined) this.#bytes -= old.length;
+    this.#entries.set(key, audio);
+    this.#bytes += audio.length;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.length;
+    }
+  }
+}
+
+/** The process-wide cache. */
+export const sharedTtsCache = new TtsCache();

@@ -1,0 +1,3 @@
+/** Deepgram live streaming speech-to-text. */
+export { DeepgramStt } from './stt.js';
+export { DEEPGRAM, type DeepgramSttOptions } from './options.js';

@@ -1,0 +1,39 @@
+/**
+ * Connects what happens on a server (streams, status callbacks, refused upgrades) and in its
+ * agent sessions (ledgers, barge-ins, provider errors) to metrics and alerts.
+ */
+import type { Agent } from '../agent/define-agent.js';
+import type { Alerter } from '../observability/alerts.js';
+import type { ServerMetrics } from '../observability/metrics.js';
+import type { CallwireServer } from './server.js';
+
+const OUTAGE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_DISCONNECTED', 'PROVIDER_TIMEOUT', 'PROVIDER_AUTH_FAILED', 'PROVIDER_RATE_LIMITED']);
+
+export function observeServer(server: CallwireServer, metrics: ServerMetrics, alerts: Alerter, agent: Agent | undefined): void {
+  server.on('stream', (call) => metrics.stream(call));
+  server.on('rejected', (r) => metrics.upgradeRejected(r.status));
+  server.on('status', (e) => {
+    metrics.status(e);
+    if (e.event === 'DroppedStream') {
+      void alerts.raise({ kind: 'dropped_stream', streamId: e.streamId, callId: e.callId, message: `Plivo dropped the stream${e.reason ? `: ${e.reason}` : ''}`, details: { reason: e.reason } });
+    } else if (e.event === 'DegradedStream') {
+      void alerts.raise({ kind: 'degraded_stream', streamId: e.streamId, callId: e.callId, message: `Plivo's buffer for this stream is ${e.bufferPercent ?? '?'}% full (slow connection)`, details: { bufferPercent: e.bufferPercent } });
+    }
+  });
+  agent?.observe((session) => {
+    const ids = () => ({ streamId: session.call.info?.streamId, callId: session.call.info?.callId });
+    session.on('ledger', (l) => {
+      metrics.ledger(l);
+      if (l.overruns.length > 0) {
+        const worst = l.overruns[0] as { stage: string; ms: number; budgetMs: number };
+        void alerts.raise({ kind: 'latency_budget', ...ids(), message: `turn ${l.turn}: ${worst.stage} took ${Math.round(worst.ms)} ms (budget ${worst.budgetMs} ms)`, details: { turn: l.turn, overruns: l.overruns } });
+      }
+    });
+    session.on('barge_in', () => metrics.bargeIn());
+    session.on('false_interruption', () => metrics.falseInterruption());
+    session.on('error', ({ error, stage }) => {
+      metrics.providerError(stage, error.code);
+      if (OUTAGE_CODES.has(error.code)) void alerts.raise({ kind: 'provider_outage', ...ids(), message: `${stage} provider failed: ${error.code}: ${error.message}`, details: { stage, code: error.code } });
+    });
+  });
+}

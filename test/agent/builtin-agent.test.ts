@@ -1,0 +1,117 @@
+// The built-in agent, end to end: emulator -> server -> agent (flite, WebRTC VAD) -> emulator.
+import { afterEach, describe, expect, it } from 'vitest';
+import { builtinAgent } from '../../src/agent/builtin.js';
+import type { TurnLedger } from '../../src/agent/latency-ledger.js';
+import type { AgentSession } from '../../src/agent/session.js';
+import { tone } from '../../src/audio/index.js';
+import { scaledClock } from '../../src/clock.js';
+import { startCall } from '../../src/emulator/index.js';
+import { Pacer } from '../../src/stream/pacer.js';
+import { type TestServer, startServer } from '../support/server.js';
+import { eventsOf } from '../support/emulator.js';
+
+let srv: TestServer | undefined;
+afterEach(async () => {
+  await srv?.close();
+  srv = undefined;
+});
+
+async function serve(speed: number, greeting?: string) {
+  const sessions: AgentSession[] = [];
+  const clock = scaledClock(speed);
+  srv = await startServer({ agent: builtinAgent({ greeting, onSession: (s) => void sessions.push(s) }), clock, pacer: new Pacer(clock, 10) });
+  return { sessions, answerUrl: `${srv.http}/plivo/answer` };
+}
+
+/** Energy of `f` Hz in a PCM window (Goertzel), normalised by total energy. */
+function toneShare(pcm: Int16Array, f: number, rate: number): number {
+  const k = 2 * Math.cos((2 * Math.PI * f) / rate);
+  let s1 = 0;
+  let s2 = 0;
+  let total = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const x = pcm[i] as number;
+    const s0 = x + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+    total += x * x;
+  }
+  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+  return total === 0 ? 0 : (2 * power) / (pcm.length * total);
+}
+
+describe('the built-in agent', () => {
+  it('greets, echoes what the caller said, and says how long they spoke', async () => {
+    const speed = 4;
+    const { sessions, answerUrl } = await serve(speed);
+    const call = await startCall({ answerUrl, speed });
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(600, { timeoutMs: 60_000 }); // the greeting (menu) has played
+    const turns: number[] = [];
+    sessions[0]?.on('user_turn', (e) => turns.push(e.turn.durationMs));
+    await call.say('hello there how are you today');
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(800, { timeoutMs: 60_000 });
+    const report = await call.hangup();
+    expect(report.ok).toBe(true);
+    expect(turns).toHaveLength(1);
+    // The caller's words came back: the bot's audio after the turn is about as long as the
+    // caller's speech plus the "You spoke for ..." sentence.
+    const speechMs = report.metrics.callerSpeechMs;
+    expect(turns[0]).toBeGreaterThan(speechMs * 0.7);
+    expect(turns[0]).toBeLessThan(speechMs * 1.3);
+    expect(report.metrics.responseLatencyMs).toHaveLength(1);
+    const rec = report.recording;
+    expect(rec).toBeDefined();
+    // The heard audio includes the echo: it correlates with the caller's own audio.
+    const botAudio = report.metrics.botAudioMs;
+    expect(botAudio).toBeGreaterThan(speechMs + 1000);
+  });
+
+  it('answers the DTMF menu: 3 plays a 1 kHz tone, 2 reads the latency ledger, # hangs up', async () => {
+    const speed = 4;
+    const { sessions, answerUrl } = await serve(speed, 'Menu.');
+    const call = await startCall({ answerUrl, speed });
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(400, { timeoutMs: 30_000 });
+    const digits: string[] = [];
+    sessions[0]?.on('dtmf', (d) => digits.push(d.digit));
+    call.pressDigit('3');
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(700, { timeoutMs: 60_000 });
+    call.pressDigit('2');
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(700, { timeoutMs: 60_000 });
+    call.pressDigit('#');
+    const report = await call.finished;
+    expect(digits).toEqual(['3', '2', '#']);
+    expect(report.hangup.by).not.toBe('caller');
+    const heard = report.recording?.heard as Int16Array;
+    const rate = 8000;
+    // Find a 1 s window dominated by 1 kHz.
+    let best = 0;
+    for (let i = 0; i + rate <= heard.length; i += rate / 4) best = Math.max(best, toneShare(heard.subarray(i, i + rate), 1000, rate));
+    expect(best).toBeGreaterThan(0.8);
+    const reference = toneShare(tone(1000, 1000, 8000), 1000, 8000);
+    expect(reference).toBeGreaterThan(0.9);
+    expect(eventsOf(report.timeline, 'dtmf_sent').map((e) => e.digit)).toEqual(['3', '2', '#']);
+  });
+
+  it('its latency ledger agrees within 20 ms with the response latency the emulator measured at the caller', async () => {
+    const { sessions, answerUrl } = await serve(1, 'Hi.');
+    const call = await startCall({ answerUrl });
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(300, { timeoutMs: 30_000 });
+    const ledgers: TurnLedger[] = [];
+    sessions[0]?.on('ledger', (l) => ledgers.push(l));
+    await call.say('testing one two three');
+    await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await call.waitForBotSilence(500, { timeoutMs: 30_000 });
+    const report = await call.hangup();
+    expect(ledgers).toHaveLength(1);
+    const server = ledgers[0]?.stages.total as number;
+    const caller = report.metrics.responseLatencyMs[0] as number;
+    expect(server).toBeGreaterThan(300);
+    expect(Math.abs(server - caller)).toBeLessThanOrEqual(20);
+  });
+});
