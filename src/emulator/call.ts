@@ -166,8 +166,11 @@ export class EmulatedCall {
     const o = this.options;
     try {
       let config: LegConfig;
-      if (o.answerUrl !== undefined) config = await this.#fetch(o.answerUrl, o.answerMethod);
-      else {
+      if (o.answerUrl !== undefined) {
+        const fetched = await this.#fetch(o.answerUrl, o.answerMethod);
+        if (fetched === undefined) throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer XML has no <Stream> (verbs: ${this.#answer?.verbs.join(', ') || 'none'})`);
+        config = fetched;
+      } else {
         const format = streamFormat(o.format);
         config = {
           streamId: randomUUID(),
@@ -198,17 +201,19 @@ export class EmulatedCall {
     }
   }
 
-  async #fetch(url: string, method: 'GET' | 'POST'): Promise<LegConfig> {
+  /** Fetch XML; resolves to the stream it starts, or undefined when it has no `<Stream>`. */
+  async #fetch(url: string, method: 'GET' | 'POST'): Promise<LegConfig | undefined> {
     this.#emit({ type: 'answer_request', t: this.#now(), url, method });
     const answer = await fetchAnswer({ url, method, params: answerParams({ callUuid: this.callId, from: this.from, to: this.to }), authToken: this.options.authToken });
     this.#answer = answer;
     const s = answer.stream;
-    this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: s.verbs, streamUrl: s.url, contentType: s.contentType });
+    this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: answer.verbs, streamUrl: s?.url ?? '', contentType: s?.contentType ?? '' });
+    if (s === undefined) return undefined;
     const warn = (message: string): void => this.#emit({ type: 'warning', t: this.#now(), message });
     if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo requires wss://; the emulator connects anyway)`);
     if (s.attributes.contentType === undefined) warn(`the Stream has no contentType: Plivo's documented default (${s.contentType}) applies`);
     if (!s.bidirectional) warn('the Stream is not bidirectional: Plivo ignores playAudio on it');
-    const others = s.verbs.filter((v) => v !== 'Stream');
+    const others = answer.verbs.filter((v) => v !== 'Stream');
     if (others.length > 0) warn(`verbs other than <Stream> are not emulated: ${others.join(', ')}`);
     try {
       return legFromXml(randomUUID(), s);
@@ -247,8 +252,9 @@ export class EmulatedCall {
   // applies only to bidirectional streams.
   #applyKeepCallAlive(): void {
     const s = this.#answer?.stream;
+    const verbs = this.#answer?.verbs ?? [];
     if (s === undefined || !this.options.honorKeepCallAlive || s.keepCallAlive || !s.bidirectional) return;
-    if (s.verbs[s.verbs.length - 1] !== 'Stream') return;
+    if (verbs[verbs.length - 1] !== 'Stream') return;
     this.#emit({ type: 'warning', t: this.#now(), message: 'keepCallAlive is not "true" and <Stream> is the last verb: Plivo ends the call right after connecting' });
     this.#end('plivo', 'keepCallAlive="false" with nothing after <Stream>');
   }
@@ -360,7 +366,9 @@ export class EmulatedCall {
       const config = await this.#fetch(url, method);
       this.#transferring = false;
       if (this.#ending) return;
-      await this.#openLeg(config);
+      // Without a <Stream> (a <Dial> to a person, say) the call leaves the emulated world.
+      if (config === undefined) this.#end('app', `transferred to XML the emulator does not follow: <${this.#answer?.verbs.join('>, <') ?? ''}>`);
+      else await this.#openLeg(config);
     } catch (e) {
       this.#transferring = false;
       if (!this.#ending) this.#end('plivo', `transfer failed: ${(e as Error).message}`);

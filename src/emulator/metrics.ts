@@ -5,7 +5,9 @@
  *   step) -> the first loud bot sample played out, counted when the bot starts a new turn
  *   after that point;
  * - barge-in latency: the first caller speech frame sent while a bot turn that began before
- *   the caller started talking is audible -> bot playout stops (buffer drained or cleared);
+ *   the caller started talking is still playing (its audio in the buffer, even in a pause
+ *   between sentences) -> bot playout stops (buffer drained or cleared). A bot that starts
+ *   after the caller (an echo) is not barged in on;
  * - gaps: the playout buffer ran dry mid-turn and audio resumed in the same bot turn, after
  *   more than one frame. A turn ends when the caller speaks, on clearAudio, or after a dry
  *   spell longer than `turnGapMs`;
@@ -78,6 +80,7 @@ export class CallMetrics {
   #speakingSince = Number.NEGATIVE_INFINITY;
   #lastLoudEnd = 0;
   #inTurn = false;
+  #hadAudio = false;
   #dryStart: number | undefined;
   #bargeStart: number | undefined;
   #cleared = false;
@@ -115,15 +118,17 @@ export class CallMetrics {
       this.#callerSpeechFrames++;
       if (t - this.#lastCallerSpeech > this.#pauseMs + this.#frameMs / 2) this.#callerUtteranceStarts(t);
       this.#lastCallerSpeech = t;
-      if (this.#speaking && this.#bargeStart === undefined && this.#speakingSince < this.#callerRunStart) {
-        this.#bargeStart = t;
-        this.#cleared = false;
-      }
     }
     if (speechEnd) this.#pendingSince = t;
   }
 
   #callerUtteranceStarts(t: number): void {
+    // The caller speaks over a bot turn that is still playing: a barge-in, measured until the
+    // playout stops. (An echo's turn starts after the caller's, so it never qualifies.)
+    if (this.#inTurn && this.#hadAudio && this.#bargeStart === undefined) {
+      this.#bargeStart = t;
+      this.#cleared = false;
+    }
     this.#callerRunStart = t;
     this.#pendingSince = undefined;
     this.#endTurn();
@@ -134,6 +139,7 @@ export class CallMetrics {
    * `loudAt`: offset (ms) of its first loud sample, or -1.
    */
   heardFrame(t: number, hadAudio: boolean, loudAt: number): void {
+    this.#hadAudio = hadAudio;
     if (hadAudio) this.#botAudioFrames++;
     if (loudAt >= 0) {
       const at = t + loudAt;
