@@ -12,7 +12,10 @@
  *   more than one frame. A turn ends when the caller speaks, on clearAudio, or after a dry
  *   spell longer than `turnGapMs`;
  * - pacing lead: at each playAudio, audio received minus audio time elapsed since the bot
- *   turn's first playAudio (positive = ahead of real time, negative = starved).
+ *   turn's first playAudio (positive = ahead of real time, negative = starved);
+ * - pacing jitter: how far each playAudio after the first in a turn moves that lead, i.e.
+ *   |its audio ms - audio time elapsed since the previous one|: about 0 for a sender that
+ *   keeps a steady schedule, the whole chunk for one that sends in bursts.
  *
  * Pure: driven by the call at each tick and message; emits timeline events through `emit`.
  */
@@ -39,6 +42,8 @@ export interface CallMetricsReport {
   readonly checkpointRttMs: readonly number[];
   /** Pacing lead sampled at each playAudio (audio ms). */
   readonly leadMs: readonly number[];
+  /** Pacing jitter at each playAudio after a turn's first (audio ms). */
+  readonly jitterMs: readonly number[];
   /** Audio ms of caller speech sent and of bot audio played out. */
   readonly callerSpeechMs: number;
   readonly botAudioMs: number;
@@ -68,6 +73,7 @@ export class CallMetrics {
   readonly #gaps: number[] = [];
   readonly #rtt: number[] = [];
   readonly #lead: number[] = [];
+  readonly #jitter: number[] = [];
   #callerSpeechFrames = 0;
   #botAudioFrames = 0;
 
@@ -87,6 +93,7 @@ export class CallMetrics {
   // Pacing
   #burstStart: number | undefined;
   #burstReceivedMs = 0;
+  #lastLead = 0;
 
   constructor(emit: Emit, options: MetricsOptions) {
     this.#emit = emit;
@@ -195,12 +202,16 @@ export class CallMetrics {
 
   /** `audioMs` of playAudio arrived at `t`. */
   playAudio(t: number, audioMs: number): void {
+    const first = this.#burstStart === undefined;
     if (this.#burstStart === undefined) {
       this.#burstStart = t;
       this.#burstReceivedMs = 0;
     }
     this.#burstReceivedMs += audioMs;
-    push(this.#lead, this.#burstReceivedMs - (t - this.#burstStart) * this.#speed);
+    const lead = this.#burstReceivedMs - (t - this.#burstStart) * this.#speed;
+    push(this.#lead, lead);
+    if (!first) push(this.#jitter, Math.abs(lead - this.#lastLead));
+    this.#lastLead = lead;
   }
 
   /** clearAudio emptied the buffer at `t`. */
@@ -222,6 +233,7 @@ export class CallMetrics {
       gapsMs: [...this.#gaps],
       checkpointRttMs: [...this.#rtt],
       leadMs: [...this.#lead],
+      jitterMs: [...this.#jitter],
       callerSpeechMs: this.#callerSpeechFrames * 20,
       botAudioMs: this.#botAudioFrames * 20,
     };

@@ -100,6 +100,7 @@ export function formatSummary(report: CallReport): string[] {
     `  gaps              ${m.gapsMs.length === 0 ? 'none' : `${m.gapsMs.length}, ${dist(m.gapsMs)}`}`,
     `  checkpoint rtt    ${dist(m.checkpointRttMs)}`,
     `  pacing lead       ${dist(m.leadMs)}`,
+    `  pacing jitter     ${dist(m.jitterMs)}`,
     `  protocol errors   ${report.protocolErrors.length === 0 ? 'none' : report.protocolErrors.map((e) => e.code).join(', ')}`,
   ];
   if (report.warnings.length > 0) lines.push(`  warnings          ${report.warnings.length}`);

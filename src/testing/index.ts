@@ -43,4 +43,11 @@ export {
   type ScriptStep,
   takeTurn,
   type TurnOptions,
+  runLoad,
+  formatLoadReport,
+  type LoadOptions,
+  type LoadProgress,
+  type LoadReport,
+  type ServerUsage,
+  type GeneratorUsage,
 } from '../emulator/index.js';

@@ -86,14 +86,14 @@ describe('runLoad', () => {
     expect(await codeOf(runLoad({ calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
   });
 
-  it('aggregates per-call jitter around each call\'s own median lead', () => {
+  it('aggregates lead, jitter and gaps over calls', () => {
     const call = (lead: number[]) =>
       ({
         ok: true,
         protocolErrors: [],
         hangup: { by: 'caller', reason: '', t: 0 },
         durationMs: 60_000,
-        metrics: { responseLatencyMs: [], bargeInLatencyMs: [], gapsMs: [30], checkpointRttMs: [], leadMs: lead, callerSpeechMs: 0, botAudioMs: 0 },
+        metrics: { responseLatencyMs: [], bargeInLatencyMs: [], gapsMs: [30], checkpointRttMs: [], leadMs: lead, jitterMs: lead.slice(1).map((v, i) => Math.abs(v - lead[i]!)), callerSpeechMs: 0, botAudioMs: 0 },
       }) as unknown as Parameters<typeof failureOf>[0];
     const r = aggregate({
       target: 't',

@@ -22,19 +22,16 @@ export interface LoadReport {
   readonly wallMs: number;
   readonly peakConcurrency: number;
   readonly responseLatencyMs: Summary;
+  readonly bargeInLatencyMs: Summary;
   /** Gaps in bot audio: count, per minute of calls, and their lengths. */
   readonly gaps: { readonly count: number; readonly perCallMinute: number; readonly ms: Summary };
   /** Audio received minus audio time elapsed, at each playAudio. */
   readonly leadMs: Summary;
-  /** Deviation of each lead sample from its call's median lead: how unsteady the pacing is. */
+  /** How far each playAudio moved the lead (see CallMetrics): how unsteady the pacing is. */
   readonly pacingJitterMs: Summary;
   readonly checkpointRttMs: Summary;
   readonly server: ServerUsage | undefined;
   readonly generator: GeneratorUsage;
-}
-
-function median(values: readonly number[]): number {
-  return summarize(values).p50;
 }
 
 /** Why a call counts as failed, or undefined when it is ok. */
@@ -57,6 +54,7 @@ export function aggregate(parts: {
   const failures: Record<string, number> = {};
   const protocolErrors: Record<string, number> = {};
   const response: number[] = [];
+  const bargeIn: number[] = [];
   const gaps: number[] = [];
   const lead: number[] = [];
   const jitter: number[] = [];
@@ -70,13 +68,11 @@ export function aggregate(parts: {
     for (const e of r.protocolErrors) protocolErrors[e.code] = (protocolErrors[e.code] ?? 0) + 1;
     const m = r.metrics;
     response.push(...m.responseLatencyMs);
+    bargeIn.push(...m.bargeInLatencyMs);
     gaps.push(...m.gapsMs);
     lead.push(...m.leadMs);
     rtt.push(...m.checkpointRttMs);
-    if (m.leadMs.length > 0) {
-      const mid = median(m.leadMs);
-      for (const v of m.leadMs) jitter.push(Math.abs(v - mid));
-    }
+    jitter.push(...m.jitterMs);
     callMs += r.durationMs;
   }
   return {
@@ -87,6 +83,7 @@ export function aggregate(parts: {
     wallMs: parts.wallMs,
     peakConcurrency: parts.peakConcurrency,
     responseLatencyMs: summarize(response),
+    bargeInLatencyMs: summarize(bargeIn),
     gaps: { count: gaps.length, perCallMinute: callMs > 0 ? gaps.length / (callMs / 60_000) : 0, ms: summarize(gaps) },
     leadMs: summarize(lead),
     pacingJitterMs: summarize(jitter),
@@ -112,6 +109,7 @@ export function formatLoadReport(r: LoadReport): string[] {
     `load on ${r.target}: ${r.calls.total} calls in ${(r.wallMs / 1000).toFixed(1)} s, peak ${r.peakConcurrency} at once`,
     `  calls ok / failed     ${r.calls.ok} / ${r.calls.failed}${Object.keys(r.failures).length > 0 ? `  (${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`,
     `  response latency      ${dist(r.responseLatencyMs)}`,
+    `  barge-in latency      ${dist(r.bargeInLatencyMs)}`,
     `  bot-audio gaps        ${r.gaps.count} (${r.gaps.perCallMinute.toFixed(2)} per call-minute)${r.gaps.count > 0 ? `, ${dist(r.gaps.ms)}` : ''}`,
     `  pacing lead           ${dist(r.leadMs)}`,
     `  pacing jitter         ${dist(r.pacingJitterMs)}`,
