@@ -138,6 +138,7 @@ export class StreamLeg {
     });
   }
 
+  /** The stream id sent in `start`. */
   get streamId(): string {
     return this.config.streamId;
   }
@@ -147,6 +148,7 @@ export class StreamLeg {
     return this.#state === 'open';
   }
 
+  /** True once the stream has ended, whatever the reason. */
   get ended(): boolean {
     return this.#state === 'ended';
   }

@@ -105,6 +105,22 @@ describe('emulator <-> callwire server', () => {
     expect(eventsOf(report.timeline, 'bot_audio').some((e) => e.phase === 'stop' && e.reason === 'cleared')).toBe(true);
   });
 
+  it('impairments: lost frames never reach the server, jittered and burst frames arrive in order', async () => {
+    const { emu, streams, answerUrl } = await setup({ onStream: () => {} });
+    const call = await emu.startCall({ answerUrl, speed: 2, impairments: { lossRate: 0.1, jitterMs: 30, burst: { everyMs: 1000, holdMs: 200 }, seed: 9 } });
+    await until(() => streams[0]?.info, 'start');
+    const chunks: number[] = [];
+    streams[0]!.on('audio', (f) => void chunks.push(f.chunk));
+    await call.silence(2000);
+    const report = await call.hangup();
+    await until(() => (streams[0]!.state === 'ended' ? true : undefined), 'the server to see the end');
+    const { framesSent, framesLost } = report.streams[0]!;
+    expect(framesLost).toBeGreaterThan(0);
+    expect(streams[0]!.counters.framesIn).toBe(framesSent);
+    expect(streams[0]!.counters).toMatchObject({ lateFrames: 0, badFrames: 0 });
+    expect([...chunks].sort((a, b) => a - b)).toEqual(chunks);
+  });
+
   it('DTMF both ways: the caller\'s keys reach the server, the server\'s sendDTMF is recorded', async () => {
     const { emu, streams, answerUrl } = await setup({ onStream: () => {} });
     const call = await emu.startCall({ answerUrl });

@@ -88,6 +88,7 @@ async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
   }
 }
 
+/** The `callwire call` command. */
 export function callCommand(): Command {
   return new Command('call')
     .description('place one call through the emulated Plivo and print what happened')

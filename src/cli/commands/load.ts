@@ -41,6 +41,7 @@ export function progressLine(p: LoadProgress, width = 24): string {
   return `[${bar}] ${p.finished}/${p.total} calls  active ${p.active}  ok ${p.ok}  failed ${p.failed}  ${(p.elapsedMs / 1000).toFixed(1)} s`;
 }
 
+/** The `callwire load` command. */
 export function loadCommand(): Command {
   return new Command('load')
     .description('load-test an app: many emulated calls at once, with latency, gaps, pacing and server CPU/memory')

@@ -46,6 +46,7 @@ export class HealthSampler {
     this.#url = url;
   }
 
+  /** Sample now and every `intervalMs` until {@link stop}. */
   start(intervalMs = 1000): void {
     const poll = (): void => {
       this.#inFlight = this.#sample();
