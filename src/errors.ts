@@ -106,6 +106,12 @@ export const ERROR_CODES = {
   // Persistence
   STORE_WRITE_FAILED: { family: 'store', retryable: true },
   STORE_UNAVAILABLE: { family: 'store', retryable: true },
+  STORE_INVALID_INPUT: { family: 'store', retryable: false },
+  STORE_PRUNE_FAILED: { family: 'store', retryable: true },
+  STORE_SCHEMA_TOO_NEW: { family: 'store', retryable: false },
+  STORE_NOT_FOUND: { family: 'store', retryable: false },
+  STORE_AMBIGUOUS_ID: { family: 'store', retryable: false },
+  STORE_RECORDING_FAILED: { family: 'store', retryable: false },
   // Agent loop
   AGENT_TOOL_FAILED: { family: 'agent', retryable: false },
   AGENT_TOOL_INVALID_ARGS: { family: 'agent', retryable: false },

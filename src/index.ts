@@ -66,6 +66,16 @@ export {
   type WebRtcVadOptions,
 } from './providers/webrtc-vad/index.js';
 export { SpeechDetector, type SpeechDetectorOptions, type SpeechEvent } from './agent/speech-detector.js';
+export {
+  CallRecorder,
+  MemoryStreamStore,
+  SqliteStreamStore,
+  type CallRecorderOptions,
+  type RecordingResult,
+  type SqliteStoreOptions,
+  type StoreStats,
+  type StreamStore,
+} from './store/index.js';
 export { defineAgent, type Agent } from './agent/define-agent.js';
 export type { AgentConfig, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
 export { AgentSession, type AgentEvents, type AgentState } from './agent/session.js';

@@ -10,7 +10,6 @@ import type { FillerOptions } from './config.js';
 import { llmTurn } from './llm-turn.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
 import { SentenceSplitter } from './sentence-splitter.js';
-import type { UtteranceResult } from './speech-output.js';
 import type { Tool, ToolContext } from './tools.js';
 import type { Clock } from '../clock.js';
 import type { ToolCall } from '../providers/types.js';
@@ -25,8 +24,6 @@ export interface LlmResponderDeps {
   readonly fillers: FillerOptions;
   readonly toolContext: (signal: AbortSignal) => ToolContext;
   readonly onToolCall: (call: ToolCall, outcome: ToolOutcome, ms: number) => void;
-  /** Called with each finished reply (for the session's resume-after-false-interruption). */
-  readonly onReplyDone: (result: UtteranceResult) => void;
   readonly temperature?: number;
   readonly maxTokens?: number;
 }
@@ -76,6 +73,5 @@ export class LlmResponder implements Responder {
     if (result.text === '') return;
     if (result.status === 'played') d.context.addAssistant(result.text);
     else d.context.addAssistant(result.heard, { interrupted: true });
-    d.onReplyDone(result);
   }
 }

@@ -39,7 +39,8 @@ export interface AgentEvents {
   transcript: { readonly text: string; readonly final: boolean };
   user_turn: { readonly turn: UserTurn; readonly reason: DetectedTurn['reason'] };
   turn_discarded: { readonly reason: string };
-  reply: { readonly turn: number; readonly result: UtteranceResult };
+  /** A reply finished playing or was cut; emitted for every responder. */
+  reply: { readonly turn: number; readonly userText: string; readonly result: UtteranceResult };
   ledger: TurnLedger;
   barge_in: { readonly turn: number; readonly at: number; readonly said: string; readonly heard: string };
   false_interruption: { readonly turn: number; readonly resumed: string };
@@ -67,7 +68,6 @@ export class AgentSession {
   readonly call: CallStream;
   readonly context: ChatContext;
   readonly clock: Clock;
-  readonly log: Logger;
   readonly #cfg: AgentConfig;
   readonly #events: TypedEmitter<AgentEvents>;
   readonly #responder: Responder;
@@ -102,7 +102,6 @@ export class AgentSession {
     this.call = call;
     this.#cfg = config;
     this.clock = call.clock;
-    this.log = call.logger;
     this.context = new ChatContext(config.instructions);
     this.#budget = { ...DEFAULT_BUDGET, ...(config.budget ?? {}) };
     this.#events = new TypedEmitter((error, event) => this.log.error({ err: (error as Error)?.message, event }, 'an agent event listener threw'));
@@ -111,6 +110,11 @@ export class AgentSession {
     call.on('dtmf', (d) => void this.#onDtmf(d.digit));
     call.on('end', () => this.#onEnd());
     config.onSession?.(this);
+  }
+
+  /** The call's logger (bound to stream and call id once the stream started). */
+  get log(): Logger {
+    return this.call.logger;
   }
 
   /** Listen for an event; returns an unsubscribe function. */
@@ -397,15 +401,21 @@ export class AgentSession {
     const onCallEnd = (): void => abort.abort();
     this.#callAbort.signal.addEventListener('abort', onCallEnd, { once: true });
     this.#setState('thinking');
+    const spoken: Utterance[] = [];
     const reply: Reply = {
       signal: abort.signal,
       ledger,
       utterance: (opts) => {
         const u = this.utterance(opts);
+        spoken.push(u);
         abort.signal.addEventListener('abort', () => u.abort(), { once: true });
         return u;
       },
-      say: (text, opts) => this.say(text, opts),
+      say: (text, opts) => {
+        const u = this.say(text, opts);
+        spoken.push(u);
+        return u;
+      },
     };
     if (ledger !== undefined) void this.#reportLedger(ledger, turn.index);
     void this.#responder
@@ -418,7 +428,23 @@ export class AgentSession {
         this.#callAbort.signal.removeEventListener('abort', onCallEnd);
         if (this.#response === abort) this.#response = undefined;
         if (this.#state === 'thinking' && this.#active.size === 0) this.#setState('listening');
+        void this.#reportReply(turn, spoken);
       });
+  }
+
+  /** Once a reply's utterances have played or been cut: one `reply` event with what was said and heard. */
+  async #reportReply(turn: UserTurn, spoken: readonly Utterance[]): Promise<void> {
+    if (spoken.length === 0) return;
+    const results = await Promise.all(spoken.map((u) => u.done));
+    const join = (pick: (r: UtteranceResult) => string): string => results.map(pick).filter((t) => t !== '').join(' ');
+    const result: UtteranceResult = {
+      status: results.some((r) => r.status === 'interrupted') ? 'interrupted' : 'played',
+      text: join((r) => r.text),
+      heard: join((r) => r.heard),
+      unheard: join((r) => r.unheard),
+    };
+    this.#lastReply = { turn: turn.index, result };
+    this.#events.emit('reply', { turn: turn.index, userText: turn.text, result });
   }
 
   async #reportLedger(ledger: LatencyLedger, turn: number): Promise<void> {
@@ -558,10 +584,6 @@ export class AgentSession {
       onToolCall: (call, outcome, ms) => {
         this.log.info({ tool: call.name, ok: outcome.ok, ms: Math.round(ms) }, `tool ${call.name} ${outcome.ok ? 'ran' : 'failed'}`);
         this.#events.emit('tool_call', { name: call.name, arguments: call.arguments, ok: outcome.ok, result: outcome.content, ms });
-      },
-      onReplyDone: (result) => {
-        this.#lastReply = { turn: this.#turnIndex, result };
-        this.#events.emit('reply', { turn: this.#turnIndex, result });
       },
     });
   }

@@ -15,6 +15,13 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where lines go; default stdout. */
   destination?: NodeJS.WritableStream;
+  /**
+   * Also receive every line at `tapLevel` or above as a parsed object (the server stores a
+   * stream's lines with its record this way). Called synchronously; must not throw.
+   */
+  onLine?: (line: Record<string, unknown>) => void;
+  /** Minimum level for `onLine` (default debug). */
+  tapLevel?: LevelWithSilent;
 }
 
 const REDACT = [
@@ -69,8 +76,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const isTty = (out as NodeJS.WriteStream).isTTY === true;
   const pretty = options.pretty ?? isTty;
   const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
-  const dest = pretty ? prettyStream(out, isTty) : out;
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } }, dest as pino.DestinationStream);
+  const dest = (pretty ? prettyStream(out, isTty) : out) as pino.DestinationStream;
+  const base = { redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
+  const onLine = options.onLine;
+  if (onLine === undefined) return pino({ ...base, level }, dest);
+  const tapLevel = options.tapLevel ?? 'debug';
+  const tap = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        onLine(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      } catch {
+        // a line that does not parse is not worth breaking logging for
+      }
+      cb();
+    },
+  });
+  // The logger runs at the lower of the two levels; each destination filters to its own.
+  const min = pino.levels.values[tapLevel] ?? 20;
+  const consoleMin = pino.levels.values[level] ?? 30;
+  const loggerLevel = min < consoleMin ? tapLevel : level;
+  const streams: pino.StreamEntry[] = [{ level: tapLevel as pino.Level, stream: tap }];
+  if (level !== 'silent') streams.unshift({ level: level as pino.Level, stream: dest });
+  return pino({ ...base, level: loggerLevel }, pino.multistream(streams));
 }
 
 /** A logger that drops everything (library default when none is given). */

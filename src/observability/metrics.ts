@@ -6,6 +6,7 @@
 import client from 'prom-client';
 import type { TurnLedger } from '../agent/latency-ledger.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
+import type { StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { StreamCounters } from '../stream/types.js';
 
@@ -125,6 +126,15 @@ export class ServerMetrics {
 
   upgradeRejected(status: number): void {
     this.#upgradesRejected.inc({ status: String(status) });
+  }
+
+  /** Export a store's write-path health. */
+  store(store: StreamStore): void {
+    const r = this.registry;
+    new client.Gauge({ name: 'callwire_store_pending_writes', help: 'Store rows queued for writing', registers: [r], collect() { this.set(store.stats().pendingWrites); } });
+    new client.Gauge({ name: 'callwire_store_written_rows', help: 'Store rows written since start', registers: [r], collect() { this.set(store.stats().writtenRows); } });
+    new client.Gauge({ name: 'callwire_store_dropped_rows', help: 'Store rows given up on (queue overflow, disk full or read-only after retries)', registers: [r], collect() { this.set(store.stats().droppedRows); } });
+    new client.Gauge({ name: 'callwire_store_write_errors', help: 'Failed store write attempts (each retry counts)', registers: [r], collect() { this.set(store.stats().writeErrors); } });
   }
 
   /** The exposition text. */

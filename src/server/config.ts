@@ -26,6 +26,12 @@ export interface ServeConfig {
   maxStreams: number;
   pingIntervalMs: number;
   logLevel: string;
+  dbPath: string;
+  noStore: boolean;
+  record: boolean;
+  recordingsDir: string;
+  retentionDays: number;
+  alertWebhook?: string;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level';
@@ -60,6 +66,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
   { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
   { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
+  { key: 'dbPath', flag: 'db', env: 'CALLWIRE_DB', kind: 'string', def: 'data/callwire.db' },
+  { key: 'noStore', flag: 'noStore', env: 'CALLWIRE_NO_STORE', kind: 'bool', def: false },
+  { key: 'record', flag: 'record', env: 'RECORD_CALLS', kind: 'bool', def: false },
+  { key: 'recordingsDir', flag: 'recordingsDir', env: 'RECORDINGS_DIR', kind: 'string', def: 'data/recordings' },
+  { key: 'retentionDays', flag: 'retentionDays', env: 'RETENTION_DAYS', kind: 'int', min: 0, max: 3650, def: 30 },
+  { key: 'alertWebhook', flag: 'alertWebhook', env: 'ALERT_WEBHOOK_URL', kind: 'url' },
 ];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

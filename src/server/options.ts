@@ -2,6 +2,8 @@
 import type { Agent } from '../agent/define-agent.js';
 import type { Clock } from '../clock.js';
 import type { AlertOptions } from '../observability/alerts.js';
+import type { StreamStore } from '../store/types.js';
+import type { RecordingOptions } from './store-glue.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
@@ -64,6 +66,10 @@ export interface ServerOptions {
   extraHeaders?: Readonly<Record<string, string>>;
   /** Alert webhook and rate limit (DroppedStream, DegradedStream, provider outage, latency budget). */
   alerts?: AlertOptions;
+  /** Where stream records, turns, timelines and logs go (see callwire/store). The caller owns and closes it. */
+  store?: StreamStore;
+  /** Record every call as a stereo WAV (needs `store`, which links the file). */
+  recording?: RecordingOptions;
   /** The agent to run on every call (see defineAgent). */
   agent?: Agent;
   /** The stream handler (the escape hatch: full control of each CallStream). Overrides `agent`. Default: an echo of the caller's audio. */

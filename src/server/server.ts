@@ -28,6 +28,7 @@ import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOp
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
 import { observeServer } from './observe.js';
+import { storeStreams } from './store-glue.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
 import { type UpgradeRejection, handleUpgrade } from './upgrade.js';
@@ -106,7 +107,12 @@ export class CallwireServer {
       else socket.destroy();
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    observeServer(this, this.metrics, this.alerts, options.onStream === undefined ? options.agent : undefined);
+    const agent = options.onStream === undefined ? options.agent : undefined;
+    observeServer(this, this.metrics, this.alerts, agent);
+    if (options.store !== undefined) {
+      storeStreams(this, options.store, clock, log, agent, options.recording);
+      this.metrics.store(options.store);
+    }
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
       handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r));
     });
@@ -156,6 +162,8 @@ export class CallwireServer {
         const a = this.#http.address() as AddressInfo;
         const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
         this.#listen = { port: a.port, host, url: `${this.#raw.tls ? 'https' : 'http'}://${shown}:${a.port}` };
+        // Streams a crashed process left "live" in the store end now, not at retention time.
+        this.#raw.store?.endOrphans(Date.now()).catch(() => undefined);
         // Fixed phrases (greeting, fillers, prompts) are synthesized now, not on the first call.
         this.#raw.agent?.prewarm(this.options.format).catch((e: unknown) => this.#ctx.log.warn({ err: (e as Error).message }, 'could not pre-generate the agent\'s fixed phrases'));
         resolve(this.#listen);
@@ -189,6 +197,7 @@ export class CallwireServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    await this.#raw.store?.flush().catch(() => undefined);
     return { closedAtTimeout: remaining.length };
   }
 

@@ -63,6 +63,12 @@ export interface CallStreamOptions {
   readonly transferUrl?: (to: string) => string;
 }
 
+/** Observes outbound audio (recordings): each frame with its expected playout time, and clears. */
+export interface OutboundTap {
+  frame(wire: Uint8Array, playAt: number): void;
+  clear(at: number): void;
+}
+
 /** The lifecycle state of a stream. */
 export type CallStreamState = 'connecting' | 'started' | 'ended';
 
@@ -72,6 +78,8 @@ let localIds = 0;
 
 export class CallStream {
   readonly id: string;
+  /** Set to observe outbound frames (the server's recorder uses it). */
+  outboundTap: OutboundTap | undefined;
   readonly counters: StreamCounters = newCounters();
   readonly clock: Clock;
   /** Resolves when the stream ends, with how it ended. */
@@ -330,6 +338,8 @@ export class CallStream {
       counters: this.counters,
       leadMs: this.#o.leadMs,
       maxBufferedBytes: this.#o.maxBufferedBytes,
+      onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
+      onClear: (at) => this.outboundTap?.clear(at),
       onDegraded: (reason, bufferedBytes) => {
         this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
         this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });
@@ -449,6 +459,9 @@ export class CallStream {
   /** Begin ending: close the socket (terminate when the peer is unresponsive), then finish on 'close'. */
   #end(end: { by: EndedBy; reason: string; error?: CallwireError }, code: number, terminate: boolean): void {
     if (this.#state === 'ended' || this.#closing?.by === end.by) return;
+    // The peer's close frame already arrived (we did not start closing): it ended the stream,
+    // whatever we were about to do; the 'close' event attributes it.
+    if (this.#closing === undefined && this.#ws.readyState === this.#ws.CLOSING) return;
     this.#closing = end;
     this.#log.info({ by: end.by, code: end.error?.code }, `closing stream: ${end.reason}`);
     if (terminate) {

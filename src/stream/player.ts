@@ -40,6 +40,10 @@ export interface PlayerOptions {
   readonly onDegraded?: (reason: string, bufferedBytes: number) => void;
   /** Called when an item's first frame is sent. */
   readonly onItemStart?: (item: PlaybackItem) => void;
+  /** Every frame sent, with the monotonic time it is expected to start playing (recordings use this). */
+  readonly onFrame?: (wire: Uint8Array, playAt: number) => void;
+  /** Called on every clear (recordings drop the bot audio that will now never play). */
+  readonly onClear?: (at: number) => void;
 }
 
 /** One item's fate in a {@link ClearReport}. */
@@ -304,6 +308,7 @@ export class Player implements Pumpable {
     this.#queuedMs = 0;
     this.#playoutEnd = now;
     this.#o.pacer.remove(this);
+    this.#o.onClear?.(now);
     if (!this.#destroyed) this.#o.send(serializeOutbound(clearAudio(this.#o.streamId)));
     this.#checkIdle();
     return { at: now, items, droppedMs };
@@ -372,6 +377,7 @@ export class Player implements Pumpable {
       item.scheduled(start, this.#frameMs);
       this.#queuedMs -= this.#frameMs;
       o.send(serializeOutbound(playAudio(this.format, frame)));
+      o.onFrame?.(frame, start);
       o.counters.framesOut++;
       o.counters.bytesOut += frame.length;
       item.sentFrames++;

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpeechDetector, type SpeechEvent } from '../../src/agent/speech-detector.js';
 import { concatPcm, dbfs, silence } from '../../src/audio/index.js';
@@ -80,6 +82,22 @@ describe('WebRTC VAD (libfvad WASM)', () => {
     expect(verdicts(va, a)).toEqual(refA);
     va.destroy();
     vb.destroy();
+  });
+
+  it('frees the handles of VADs dropped without destroy() once they are collected (child process, --expose-gc)', () => {
+    const script = join(import.meta.dirname, '../fixtures/vad-finalizer.ts');
+    const run = (mode: string): { before: number; after: number } => {
+      const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, mode], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { before: number; after: number };
+    };
+    // 20,000 handles hold about 12 MB; freed ones are reused, so memory barely moves (a
+    // finalizer delayed under load may cost a growth step, hence the 2 MB allowance).
+    const dropped = run('drop');
+    expect(dropped.after - dropped.before).toBeLessThan(2_000_000);
+    // Control: the same VADs kept referenced do grow the WASM memory.
+    const kept = run('leak');
+    expect(kept.after - kept.before).toBeGreaterThan(10_000_000);
   });
 
   it('rejects bad frames, rates and settings with stable codes, and refuses use after destroy', async () => {

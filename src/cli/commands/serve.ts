@@ -6,6 +6,8 @@ import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../serv
 import type { ServerOptions } from '../../server/options.js';
 import { builtinAgent } from '../../agent/builtin.js';
 import { createServer } from '../../server/server.js';
+import { storeLogTap } from '../../server/store-glue.js';
+import { SqliteStreamStore } from '../../store/sqlite-store.js';
 
 /** Build server options from resolved settings (shared with tests). */
 export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptions {
@@ -24,6 +26,7 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     limits: { maxStreams: cfg.maxStreams },
     keepalive: { intervalMs: cfg.pingIntervalMs },
     agent: builtinAgent(),
+    alerts: { webhookUrl: cfg.alertWebhook },
     logger,
   };
 }
@@ -47,14 +50,23 @@ export function serveCommand(): Command {
     .option('--max-streams <n>', 'concurrent stream limit (env MAX_STREAMS, default 500)')
     .option('--ping-interval <seconds>', 'WebSocket ping period (env PING_INTERVAL, default 10)')
     .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .option('--db <path>', 'SQLite file for stream records (env CALLWIRE_DB, default data/callwire.db)')
+    .option('--no-store', 'keep no stream records (env CALLWIRE_NO_STORE)')
+    .option('--record', 'record every call as a stereo WAV (env RECORD_CALLS)')
+    .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
+    .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
+    .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
     .option('-c, --config <file>', 'JSON config file (env CALLWIRE_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
-      const cfg = resolveServeConfig(flags, process.env, file ? readConfigFile(String(file)) : {});
-      const logger = createLogger({ level: cfg.logLevel as never });
-      const server = createServer(serverOptionsFrom(cfg, logger));
+      // commander's --no-store sets `store: false`; the setting is `noStore`.
+      const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
+      const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
+      const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
+      const server = createServer({ ...serverOptionsFrom(cfg, logger), store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
+      logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
       if (!cfg.publicUrl) {
@@ -66,7 +78,8 @@ export function serveCommand(): Command {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
-          void server.drain().then(({ closedAtTimeout }) => {
+          void server.drain().then(async ({ closedAtTimeout }) => {
+            await store?.close();
             logger.info({ closedAtTimeout }, 'drained; exiting');
             resolve();
           });

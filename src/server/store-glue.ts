@@ -1,0 +1,142 @@
+/**
+ * Writes what happens on each stream into the store (record, counters, status callbacks,
+ * timeline, agent turns with their latency ledger, barge-ins) and, when asked, records each
+ * call as a stereo WAV (caller left, bot right, bot audio placed where the caller heard it).
+ * Store writes are fire-and-forget; nothing here can disturb a call.
+ */
+import type { Agent } from '../agent/define-agent.js';
+import { wireToPcm } from '../audio/codec.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log/logger.js';
+import { CallRecorder } from '../store/recorder.js';
+import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
+import type { CallStream } from '../stream/call-stream.js';
+import type { EndedBy } from '../stream/types.js';
+import type { CallwireServer } from './server.js';
+
+/** Recording settings. */
+export interface RecordingOptions {
+  /** Directory for `<streamId>.wav` (default data/recordings). */
+  readonly dir?: string;
+}
+
+const HANGUP: Record<EndedBy, HangupBy> = {
+  caller: 'caller',
+  agent: 'agent',
+  socket_error: 'socket_error',
+  keepalive: 'keepalive',
+  drain: 'drain',
+  server: 'server',
+  protocol: 'server',
+};
+
+const LEVELS: Record<number, LogLevel> = { 10: 'debug', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'error' };
+
+/** A logger `onLine` tap that stores each stream's log lines with its record. */
+export function storeLogTap(store: StreamStore): (line: Record<string, unknown>) => void {
+  return (line) => {
+    const streamId = line.streamId;
+    if (typeof streamId !== 'string') return;
+    const { level, time, msg, pid: _p, hostname: _h, streamId: _s, ...fields } = line;
+    store.log(streamId, { at: typeof time === 'number' ? time : Date.now(), level: LEVELS[Number(level)] ?? 'info', msg: String(msg ?? ''), fields: fields as Record<string, JsonValue> });
+  };
+}
+
+/** Connect a server (and its agent) to a store. */
+export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): void {
+  server.on('status', (e) => store.statusCallback(e));
+  server.on('stream', (call) => trackStream(call, store, clock, log, recording));
+  agent?.observe((session) => {
+    const id = (): string | undefined => session.call.info?.streamId;
+    const turnStart = new Map<number, number>();
+    session.on('user_turn', ({ turn }) => turnStart.set(turn.index, Date.now() - turn.durationMs));
+    session.on('reply', ({ turn, userText, result }) => {
+      const streamId = id();
+      if (streamId === undefined) return;
+      const ledger = session.lastLedger?.turn === turn ? session.lastLedger : undefined;
+      const marks: Record<string, number> = {};
+      // Stored relative to the caller's speech end, as the store's ledger format wants.
+      const origin = ledger?.marks.speechEnd;
+      if (ledger !== undefined && origin !== undefined) for (const [k, v] of Object.entries(ledger.marks)) if (typeof v === 'number') marks[k] = Math.round((v - origin) * 10) / 10;
+      store.turn(streamId, { index: turn, startedAt: turnStart.get(turn) ?? Date.now(), userText, botText: result.text, heardText: result.heard, interrupted: result.status === 'interrupted', ledger: marks });
+      turnStart.delete(turn);
+    });
+    session.on('barge_in', (b) => {
+      const streamId = id();
+      if (streamId !== undefined) store.event(streamId, { type: 'barge_in', at: Date.now(), turn: b.turn, said: b.said, heard: b.heard });
+    });
+    session.on('false_interruption', (f) => {
+      const streamId = id();
+      if (streamId !== undefined) store.event(streamId, { type: 'note', at: Date.now(), name: 'false_interruption', data: { turn: f.turn, resumed: f.resumed } });
+    });
+    session.on('state', ({ state }) => {
+      const streamId = id();
+      if (streamId !== undefined) store.event(streamId, { type: 'state', at: Date.now(), state });
+    });
+    session.on('tool_call', (t) => {
+      const streamId = id();
+      if (streamId !== undefined) store.event(streamId, { type: 'note', at: Date.now(), name: 'tool_call', data: { name: t.name, ok: t.ok, ms: Math.round(t.ms), result: t.result.slice(0, 500) } });
+    });
+    session.on('error', ({ error, stage }) => {
+      const streamId = id();
+      if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: error.code, message: `${stage}: ${error.message}`, retryable: error.retryable });
+    });
+  });
+}
+
+function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Logger, recording: RecordingOptions | undefined): void {
+  let streamId: string | undefined;
+  let recorder: CallRecorder | undefined;
+  let lastIn: { at: number; audioEnd: number } | undefined;
+  let counterTimer: ReturnType<Clock['setTimer']> | undefined;
+  const pushCounters = (): void => {
+    if (streamId === undefined || call.state !== 'started') return;
+    store.counters(streamId, call.counters);
+    counterTimer = clock.setTimer(pushCounters, 2000);
+  };
+  call.on('start', (info) => {
+    streamId = info.streamId;
+    const p = info.callParams;
+    const direction = p.Direction === 'outbound' ? 'outbound' : p.Direction === 'inbound' ? 'inbound' : undefined;
+    store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+    counterTimer = clock.setTimer(pushCounters, 2000);
+    if (recording !== undefined) {
+      CallRecorder.open({ streamId: info.streamId, sampleRate: info.format.sampleRate, dir: recording.dir, store })
+        .then((r) => {
+          if (call.state === 'ended') void r.close();
+          else recorder = r;
+        })
+        .catch((e: unknown) => log.warn({ streamId: info.streamId, err: (e as Error).message }, 'could not start the call recording'));
+    }
+  });
+  call.on('audio', (f) => {
+    lastIn = { at: f.receivedAt, audioEnd: f.audioMs + f.durationMs };
+    const info = call.info;
+    if (recorder !== undefined && info !== undefined) recorder.caller(f.sampleRate === info.format.sampleRate ? f.pcm : wireToPcm(info.format, f.wire));
+  });
+  // Bot audio goes on the caller's timeline where it will play: the caller's audio position
+  // now, plus how far ahead of now the frame is scheduled.
+  call.outboundTap = {
+    frame: (wire, playAt) => {
+      const info = call.info;
+      if (recorder === undefined || info === undefined || lastIn === undefined) return;
+      recorder.bot(wireToPcm(info.format, wire), lastIn.audioEnd + (playAt - lastIn.at));
+    },
+    clear: () => recorder?.clearBot(),
+  };
+  call.on('dtmf', (d) => {
+    if (streamId !== undefined) store.event(streamId, { type: 'dtmf', at: Date.now(), digit: d.digit });
+  });
+  call.on('warning', (w) => {
+    if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: w.error.code, message: w.error.message, retryable: w.error.retryable });
+  });
+  void call.ended.then(async (end) => {
+    if (counterTimer !== undefined) clock.clearTimer(counterTimer);
+    if (streamId === undefined) return;
+    store.streamEnded(streamId, { endedAt: Date.now(), hangup: { by: HANGUP[end.by], reason: end.reason, code: end.error?.code }, counters: call.counters });
+    if (recorder !== undefined) {
+      const r = await recorder.close();
+      if (r.error !== undefined) log.warn({ streamId, code: r.error.code }, `recording ended early: ${r.error.message}`);
+    }
+  });
+}
