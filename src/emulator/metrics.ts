@@ -79,7 +79,6 @@ export class CallMetrics {
 
   // Caller state
   #lastCallerSpeech = Number.NEGATIVE_INFINITY;
-  #callerRunStart = Number.NEGATIVE_INFINITY;
   #pendingSince: number | undefined;
   // Bot state
   #speaking = false;
@@ -136,7 +135,6 @@ export class CallMetrics {
       this.#bargeStart = t;
       this.#cleared = false;
     }
-    this.#callerRunStart = t;
     this.#pendingSince = undefined;
     this.#endTurn();
   }

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { tone } from '../../src/audio/index.js';
-import { aggregate, failureOf, formatLoadReport } from '../../src/emulator/load/load-report.js';
+import { aggregate, type failureOf, formatLoadReport } from '../../src/emulator/load/load-report.js';
 import { type LoadProgress, runLoad } from '../../src/emulator/load/run-load.js';
 import { encodeBase64 } from '../../src/protocol/index.js';
 import { codeOf, useCleanup } from '../support/emulator.js';
