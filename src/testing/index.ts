@@ -1,10 +1,58 @@
 /**
- * `callwire/testing`: helpers for testing agents without a phone: a manual clock, and
- * wire-faithful fakes of the cloud providers (real HTTP/WebSocket servers on loopback that
- * speak each vendor's protocol, scriptable and recording everything). Point the production
- * providers at a fake's URL; nothing else changes.
+ * `callwire/testing`: helpers for testing agents without a phone: a manual clock, the Plivo
+ * emulator (calls, scripts, reports), and wire-faithful fakes of the cloud providers (real
+ * HTTP/WebSocket servers on loopback that speak each vendor's protocol, scriptable and
+ * recording everything). Point the production providers at a fake's URL; nothing else changes.
  */
 export { ManualClock } from '../clock.js';
+export {
+  DEFAULT_AUTH_ID,
+  DEFAULT_SPEECH_THRESHOLD,
+  EmulatedCall,
+  PlivoEmulator,
+  prepareAudio,
+  quantile,
+  startCall,
+  summarize,
+  type CallEvent,
+  type CallEventType,
+  type CallListener,
+  type CallMetricsReport,
+  type CallOptions,
+  type CallReport,
+  type EmulatorOptions,
+  type HangupBy,
+  type Impairments,
+  type LegSummary,
+  type PlivoErrorName,
+  type PreparedAudio,
+  type ProtocolErrorEvent,
+  type Recording,
+  type RestLogEntry,
+  type StartCallOptions,
+  type StreamEndReason,
+  type Summary,
+  type TickerStats,
+  decodeCallerAudio,
+  readCallerAudio,
+  type CallerAudioFile,
+  formatSummary,
+  formatTimeline,
+  reportToJson,
+  parseScript,
+  readScript,
+  runScript,
+  type ScriptStep,
+  takeTurn,
+  type TurnOptions,
+  runLoad,
+  formatLoadReport,
+  type LoadOptions,
+  type LoadProgress,
+  type LoadReport,
+  type ServerUsage,
+  type GeneratorUsage,
+} from '../emulator/index.js';
 export {
   type DeepgramConnectionRecord,
   type DeepgramLogEntry,
