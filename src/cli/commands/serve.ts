@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { type Logger, createLogger } from '../../log/logger.js';
 import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
 import type { ServerOptions } from '../../server/options.js';
-import { builtinAgent } from '../../agent/builtin.js';
+import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
 import { createServer } from '../../server/server.js';
 import { storeLogTap } from '../../server/store-glue.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
@@ -25,7 +25,6 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
     keepalive: { intervalMs: cfg.pingIntervalMs },
-    agent: builtinAgent(),
     alerts: { webhookUrl: cfg.alertWebhook },
     logger,
   };
@@ -56,6 +55,7 @@ export function serveCommand(): Command {
     .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
+    .option('--agent <kind>', 'auto (AI agent when provider keys are set, else built-in), ai, builtin or echo (env CALLWIRE_AGENT)')
     .option('-c, --config <file>', 'JSON config file (env CALLWIRE_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
@@ -63,7 +63,15 @@ export function serveCommand(): Command {
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
       const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      const selected = selectAgent(cfg.agent as AgentChoice, process.env);
+      logger.info({ agent: selected.kind }, `serving ${selected.reason}`);
+      try {
+        await verifyProviders(selected, (m) => logger.warn(m));
+      } catch (e) {
+        await store?.close();
+        throw e;
+      }
+      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
