@@ -50,7 +50,7 @@ describe('TTS word timings', () => {
     const got = await wordsOf(session, TEXT);
     const want = expectedWords(TEXT);
     expect(got.map((w) => w.word)).toEqual(want.map((w) => w.word));
-    got.forEach((w, i) => expect(Math.abs(w.endMs - (want[i] as TimedWord).endMs)).toBeLessThanOrEqual(1));
+    for (const [i, w] of got.entries()) expect(Math.abs(w.endMs - (want[i] as TimedWord).endMs)).toBeLessThanOrEqual(1);
     // A second segment on the same socket starts its own timeline at 0.
     const again = await wordsOf(session, 'Goodbye now.');
     expect(again[0]?.word).toBe('Goodbye');
@@ -65,6 +65,6 @@ describe('TTS word timings', () => {
     const got = await wordsOf(session, TEXT);
     const want = expectedWords(TEXT);
     expect(got.map((w) => w.word.replace(/[^\p{L}\p{N}]/gu, ''))).toEqual(want.map((w) => w.word.replace(/[^\p{L}\p{N}]/gu, '')));
-    got.forEach((w, i) => expect(Math.abs(w.endMs - (want[i] as TimedWord).endMs)).toBeLessThanOrEqual(5));
+    for (const [i, w] of got.entries()) expect(Math.abs(w.endMs - (want[i] as TimedWord).endMs)).toBeLessThanOrEqual(5);
   });
 });
