@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { issue, rootAuthority } from '../support/cert-authority.js';
 import { requireDebian } from '../support/debian.js';
 import { startDoctorApp } from '../support/doctor-app.js';
-import { reportOf, runDoctorCli } from '../support/doctor-cli.js';
+import { reportOf, runDoctorCli, startServeCli } from '../support/doctor-cli.js';
 import { useCleanup } from '../support/emulator.js';
 import { selfSignedCert } from '../support/tls.js';
 
@@ -42,5 +42,19 @@ describe.skipIf(!openssl.ok)('callwire doctor (CLI): certificates', () => {
     expect(byId(report, 'tls.chain').seen).toBe('complete: localhost -> Callwire Test Root');
     expect(byId(report, 'tls.hostname').status).toBe('ok');
     expect(byId(report, 'audio.first').seen).toContain('could not connect');
+  });
+
+  it('callwire serving https/wss with a certificate from a trusted CA passes every TLS check', async () => {
+    const root = rootAuthority();
+    const leaf = issue(root, { cn: 'localhost', san: 'DNS:localhost,IP:127.0.0.1' });
+    const serve = open(await startServeCli(['--tls-cert', leaf.certPath, '--tls-key', leaf.keyPath]));
+    const answerUrl = `${serve.base.replace('https://127.0.0.1', 'https://localhost')}/plivo/answer`;
+    const report = reportOf(await runDoctorCli(['--answer-url', answerUrl, '--idle', '0', '--no-call', '--json'], { NODE_EXTRA_CA_CERTS: root.certPath }));
+    expect(report.streamUrl).toMatch(/^wss:\/\/localhost:\d+\/plivo\/stream\?ctx=/);
+    for (const id of ['url.scheme', 'tls.certificate', 'tls.chain', 'tls.hostname', 'tls.expiry', 'websocket.handshake', 'xml.parse']) {
+      expect(byId(report, id).status, `${id}: ${byId(report, id).seen}`).toBe('ok');
+    }
+    expect(byId(report, 'tls.expiry').seen).toMatch(/valid until \d{4}-\d{2}-\d{2} \(\d+ days\)/);
+    expect(report.counts.fail).toBe(0);
   });
 });

@@ -39,7 +39,7 @@ export function reportOf(run: DoctorRun): DoctorReport {
 export async function startServeCli(extra: string[] = [], env: Record<string, string> = {}): Promise<{ base: string; cli: Spawned; close(): Promise<void> }> {
   const db = join(mkdtempSync(join(tmpdir(), 'cw-doctor-serve-')), 'callwire.db');
   const cli = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--db', db, ...extra], env);
-  const [, base] = await cli.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+  const [, base] = await cli.waitFor(/callwire listening on (https?:\/\/127\.0\.0\.1:\d+)/, 30_000);
   return {
     base: base as string,
     cli,
