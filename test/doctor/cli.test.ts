@@ -10,8 +10,8 @@ const open = useCleanup();
 describe('callwire doctor (CLI)', () => {
   it('passes every check against a healthy `callwire serve`, and exits 0', async () => {
     const serve = open(await startServeCli());
-    // 12 s of idle sees the server's default 10 s ping; the built-in agent's greeting takes longer anyway.
-    const run = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '12', '--json', '--first-audio-budget', '5000', '--response-budget', '10000']);
+    // 15 s of idle sees the server's default 10 s ping; the built-in agent's greeting takes longer anyway.
+    const run = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '15', '--json', '--first-audio-budget', '5000', '--response-budget', '10000']);
     const report = reportOf(run);
     const bad = report.checks.filter((c) => c.status !== 'ok' && c.status !== 'skip').map((c) => `${c.id}: ${c.status}: ${c.seen}`);
     expect(bad).toEqual([]);
