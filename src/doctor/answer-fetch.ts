@@ -38,6 +38,10 @@ export function fetchAnswerXml(o: AnswerFetchOptions): Promise<AnswerFetch> {
       resolve({ kind: 'failed', code: 'INVALID_URL', message: 'not a valid URL' });
       return;
     }
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      resolve({ kind: 'failed', code: 'INVALID_URL', message: `an answer URL is http(s), not ${target.protocol.slice(0, 12)}` });
+      return;
+    }
     const headers: Record<string, string> = { 'User-Agent': 'PlivoHTTP/callwire-doctor' };
     if (o.authToken !== undefined) Object.assign(headers, signatureHeaders(o.method, target.toString(), params, o.authToken));
     const body = o.method === 'POST' ? new URLSearchParams(params).toString() : undefined;

@@ -108,4 +108,20 @@ describe('doctor URL checks', () => {
     expect(tunnel.seen).toContain('ngrok answers ERR_NGROK_3200 (HTTP 404): the tunnel is offline');
     expect(check(report, 'websocket.handshake').status).toBe('fail');
   });
+
+  it('never throws: no URL, a non-URL, an ftp answer URL and an https stream URL all become results', async () => {
+    const none = await runDoctor({ ...FAST });
+    expect(check(none, 'url.scheme').status).toBe('fail');
+    expect(check(none, 'url.scheme').fix).toContain('--answer-url');
+    const junk = await runDoctor({ ...FAST, streamUrl: 'not a url' });
+    expect(check(junk, 'url.scheme').seen).toBe('"not a url" is not a valid URL');
+    expect(check(junk, 'websocket.handshake').status).toBe('skip');
+    const ftp = await runDoctor({ ...FAST, answerUrl: 'ftp://127.0.0.1/answer' });
+    expect(check(ftp, 'url.scheme', 'answer').status).toBe('fail');
+    expect(check(ftp, 'xml.fetch').seen).toContain('http(s)');
+    const https = await runDoctor({ ...FAST, streamUrl: `https://127.0.0.1:${await closedPort()}/stream` });
+    expect(check(https, 'url.scheme').seen).toContain('https://; it must be wss://');
+    expect(check(https, 'audio.first').status).toBe('skip');
+    for (const r of [none, junk, ftp, https]) expect(r.checks.some((c) => c.id === 'doctor.run')).toBe(false);
+  });
 });
