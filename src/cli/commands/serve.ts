@@ -6,6 +6,7 @@ import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../serv
 import type { ServerOptions } from '../../server/options.js';
 import { builtinAgent } from '../../agent/builtin.js';
 import { createServer } from '../../server/server.js';
+import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
 
@@ -56,6 +57,7 @@ export function serveCommand(): Command {
     .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
+    .option('--dashboard-token <token>', 'token for the dashboard and browser phone; required on a non-loopback bind (prefer env DASHBOARD_TOKEN)')
     .option('-c, --config <file>', 'JSON config file (env CALLWIRE_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
@@ -64,6 +66,9 @@ export function serveCommand(): Command {
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
       const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
       const server = createServer({ ...serverOptionsFrom(cfg, logger), store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      // The dashboard reads the stream records, so it comes with the store.
+      const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
+      if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
@@ -78,6 +83,7 @@ export function serveCommand(): Command {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
+          dashboard?.close();
           void server.drain().then(async ({ closedAtTimeout }) => {
             await store?.close();
             logger.info({ closedAtTimeout }, 'drained; exiting');
