@@ -60,8 +60,9 @@ export class StreamApi {
       } else if (what === 'recording') {
         if (!(await sendFile(req, res, path, 'audio/wav'))) jsonError(res, 404, 'the recording file is gone (deleted or moved)');
       } else {
+        const points = intParam(url, 'points', 1, MAX_POINTS) ?? 800;
         try {
-          json(res, 200, await waveformOf(path, intParam(url, 'points', 1, MAX_POINTS) ?? 800));
+          json(res, 200, await waveformOf(path, points));
         } catch (e) {
           jsonError(res, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 404 : 422, `cannot read the recording: ${(e as Error).message}`);
         }

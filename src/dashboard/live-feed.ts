@@ -119,7 +119,7 @@ export class LiveFeed {
     let frame: string | undefined;
     for (const c of this.#clients) {
       if (!wants(c, change)) continue;
-      frame ??= sseFrame(change.kind, change);
+      frame ??= sseFrame(change.kind, wireData(change));
       this.#write(c, frame);
     }
   }
@@ -140,6 +140,13 @@ export class LiveFeed {
     }
     res.write(text);
   }
+}
+
+/** What a change carries on the wire: a stream's summary, or `{ streamId, event | turn | callback }`. */
+function wireData(change: LiveChange): unknown {
+  if (change.kind === 'stream') return change.stream;
+  const { kind: _kind, ...rest } = change;
+  return rest;
 }
 
 function wants(c: Client, change: LiveChange): boolean {

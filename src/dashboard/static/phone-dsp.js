@@ -23,16 +23,17 @@ export function mulawDecodeSample(byte) {
   const u = ~byte & 0xff;
   const exponent = (u >> 4) & 0x07;
   const magnitude = ((((u & 0x0f) << 3) + BIAS) << exponent) - BIAS;
-  return (u & 0x80) !== 0 ? -magnitude : magnitude;
+  // `| 0` keeps the zero of the negative half a plain 0.
+  return (u & 0x80) !== 0 ? -magnitude | 0 : magnitude;
 }
 
 const MULAW_TO_FLOAT = new Float32Array(256);
 for (let b = 0; b < 256; b++) MULAW_TO_FLOAT[b] = mulawDecodeSample(b) / 32768;
 
-/** Float samples (-1..1) -> PCM16 integer, clipped and rounded. */
+/** Float sample (-1..1) -> PCM16 integer, clipped; the same scaling as the server's floatToPcm. */
 export function floatToPcm16(v) {
-  const s = Math.round(v * 32767);
-  return Math.min(32767, Math.max(-32768, s));
+  const c = Math.max(-1, Math.min(1, v));
+  return c < 0 ? Math.round(c * 32768) : Math.round(c * 32767);
 }
 
 /**
