@@ -34,7 +34,9 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: Chromium then sends `Origin: null` on same-origin form posts, and the
+  // sign-in's same-origin check could not tell them from cross-site ones.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 

@@ -14,15 +14,21 @@ import { jsonError, redirect, sameOrigin } from './respond.js';
 
 const MAX_LOGIN_BODY = 1024;
 
+/** How to tell this site's own requests (see {@link sameOrigin}). */
+export interface SiteCheck {
+  readonly trustProxy: boolean;
+  readonly publicHost: string | undefined;
+}
+
 /** Where to go after signing in: a local path only (no open redirect). */
 export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]{0,256}$/.test(next) ? next : '/';
 }
 
 /** POST /api/login. */
-export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, limiter: RateLimiter, log: Logger, trustProxy: boolean, secure: boolean): Promise<void> {
-  const ip = clientIp(req, trustProxy);
-  if (!sameOrigin(req)) {
+export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, limiter: RateLimiter, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
+  const ip = clientIp(req, site.trustProxy);
+  if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-in refused');
     return;
   }
@@ -54,8 +60,8 @@ export async function login(req: IncomingMessage, res: ServerResponse, access: D
 }
 
 /** POST /api/logout. */
-export function logout(req: IncomingMessage, res: ServerResponse): void {
-  if (!sameOrigin(req)) {
+export function logout(req: IncomingMessage, res: ServerResponse, site: SiteCheck): void {
+  if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-out refused');
     return;
   }

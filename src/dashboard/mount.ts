@@ -65,6 +65,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   const logins = new RateLimiter(defaultClock, 10, 0.5);
   const mints = new RateLimiter(defaultClock, 20, 2);
   const trustProxy = server.options.trustProxy;
+  const site = { trustProxy, publicHost: server.options.publicUrl?.host };
 
   server.on('record', (r) => feed.record(r));
   server.acceptStreamTokens((t) => (access.mode === 'disabled' ? undefined : phones.verify(t)));
@@ -109,9 +110,9 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
     const secure = (req.socket as TLSSocket).encrypted === true || (trustProxy && req.headers['x-forwarded-proto'] === 'https');
     if (path === '/api/login' || path === '/api/logout') {
       if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
-      else if (path === '/api/logout') logout(req, res);
+      else if (path === '/api/logout') logout(req, res, site);
       else if (access.mode === 'open') redirect(res, '/');
-      else await login(req, res, access, logins, log, trustProxy, secure);
+      else await login(req, res, access, logins, log, site, secure);
       return true;
     }
     if (path === '/login') {
@@ -132,7 +133,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       }
       if (path === '/api/phone') {
         if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
-        else if (!sameOrigin(req)) jsonError(res, 403, 'cross-origin request refused');
+        else if (!sameOrigin(req, trustProxy, site.publicHost)) jsonError(res, 403, 'cross-origin request refused');
         else if (!mints.take(req.socket.remoteAddress ?? '?')) jsonError(res, 429, 'too many phone sessions; wait a moment', { 'retry-after': '2' });
         else {
           const s = phones.mint();

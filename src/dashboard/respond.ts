@@ -40,13 +40,21 @@ export function intParam(url: URL, name: string, min: number, max: number): numb
   return n;
 }
 
-/** Whether a state-changing request came from this origin (its Origin header, when sent, names this host). */
-export function sameOrigin(req: IncomingMessage): boolean {
+/**
+ * Whether a state-changing request came from this site: its Origin header, when sent, names
+ * the host the request was made to (the Host header; behind a trusted proxy also
+ * X-Forwarded-Host; or the configured public URL's host).
+ */
+export function sameOrigin(req: IncomingMessage, trustProxy = false, publicHost?: string): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
+  let host: string;
   try {
-    return new URL(origin).host === req.headers.host;
+    host = new URL(origin).host;
   } catch {
     return false;
   }
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, publicHost, trustProxy ? (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() : undefined];
+  return hosts.some((h) => h !== undefined && h !== '' && h === host);
 }

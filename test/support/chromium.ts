@@ -54,3 +54,15 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
     },
   };
 }
+
+/**
+ * Wait until a JavaScript expression is truthy in the page. The dashboard's CSP forbids
+ * eval, which string predicates of waitForFunction need; page.evaluate is not subject to it.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

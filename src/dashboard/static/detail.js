@@ -5,6 +5,8 @@ import { el, fill, fmtDateTime, fmtDuration, fmtOffset, getJson, hangupText, liv
 import { legend, turnWaterfall } from './waterfall.js';
 import { recordingView } from './wave.js';
 
+// How long into the caller's speech a barge-in is typically recognised (for ordering only).
+const BARGE_IN_LAG_MS = 1000;
 const ref = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const error = document.getElementById('error');
 const view = { stream: undefined, events: [], statusCallbacks: [], turns: new Map(), extraHeaders: {} };
@@ -74,9 +76,10 @@ function renderTranscript() {
       ],
     });
   }
-  // Barge-ins on speech that is not a turn's reply (a greeting, a prompt).
+  // Barge-ins on speech that is not a turn's reply (a greeting, a prompt). A barge-in is
+  // recognised a moment into the caller's speech, but the cut words came before it.
   for (const e of view.events) {
-    if (e.type === 'barge_in' && !cutTurns.has(e.turn)) items.push({ at: e.at, nodes: [botBubble(e.said, e.heard, true, 'agent (interrupted)')] });
+    if (e.type === 'barge_in' && !cutTurns.has(e.turn)) items.push({ at: e.at - BARGE_IN_LAG_MS, nodes: [botBubble(e.said, e.heard, true, 'agent (interrupted)')] });
   }
   items.sort((a, b) => a.at - b.at);
   const box = document.getElementById('transcript');
