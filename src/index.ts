@@ -87,3 +87,22 @@ export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
 export type { IdleOptions } from './agent/idle.js';
 export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';
 export type { AudioSpec, ChatMessage, LlmEvent, LlmProvider, LlmRequest, ProviderContext, SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord, ToolCall, ToolSchema, TtsOpenOptions, TtsProvider, TtsSession } from './providers/types.js';
+export {
+  DEFAULT_FLITE_VOICE,
+  FLITE_VOICES,
+  FlitePool,
+  fliteTts,
+  synthesizeSpeech,
+  type FlitePoolOptions,
+  type FliteTtsOptions,
+  type FliteVoice,
+  type SpeechAudio,
+  type SynthesizeOptions,
+} from './providers/flite/index.js';
+export type { ProviderKind, ProviderMetric } from './providers/types.js';
+export { DEEPGRAM, DeepgramStt, type DeepgramSttOptions } from './providers/deepgram/index.js';
+export { OPENAI_DEFAULT_BASE_URL, OPENAI_TTS_AUDIO, OpenAiLlm, OpenAiTts, type OpenAiClientOptions, type OpenAiLlmOptions, type OpenAiTtsOptions } from './providers/openai/index.js';
+export { ELEVENLABS, ELEVENLABS_DEFAULT_VOICE, ElevenLabsTts, type ElevenLabsTtsOptions, type ElevenLabsVoiceSettings } from './providers/elevenlabs/index.js';
+export { CARTESIA, CARTESIA_DEFAULT_VOICE, CARTESIA_VERSION, CartesiaTts, type CartesiaTtsOptions } from './providers/cartesia/index.js';
+export type { RetryOptions } from './providers/net/retry.js';
+export type { VendorInfo } from './providers/net/vendor.js';

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCallwireError } from '../errors.js';
+import { callCommand } from './commands/call.js';
+import { loadCommand } from './commands/load.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 
@@ -9,7 +11,7 @@ import { serveCommand } from './commands/serve.js';
  * Every subcommand, one factory per module under ./commands. Adding a command is one
  * import and one entry here.
  */
-const COMMANDS: ReadonlyArray<() => Command> = [serveCommand, logsCommand];
+const COMMANDS: ReadonlyArray<() => Command> = [serveCommand, logsCommand, callCommand, loadCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

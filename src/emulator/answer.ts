@@ -5,6 +5,7 @@
  */
 import { CallwireError, isCallwireError } from '../errors.js';
 import { type StreamXmlInfo, readStreamXml } from '../protocol/read-stream-xml.js';
+import { parseXml } from '../protocol/xml-parse.js';
 import { type FormParams, signedRequest } from './signed-request.js';
 
 /** Plivo's limit on an answer document. */
@@ -37,13 +38,16 @@ export interface AnswerResult {
   readonly status: number;
   readonly ms: number;
   readonly xml: string;
-  readonly stream: StreamXmlInfo;
+  /** The verbs in `<Response>`, in order. */
+  readonly verbs: readonly string[];
+  /** The first `<Stream>`, or undefined when the XML has none (e.g. a transfer's `<Dial>`). */
+  readonly stream: StreamXmlInfo | undefined;
 }
 
 /**
- * Fetch an answer document and describe its `<Stream>`.
- * @throws CallwireError EMULATOR_ANSWER_FAILED (non-2xx, too large, no Stream, bad XML) or
- *   EMULATOR_CONNECTION_FAILED (no response)
+ * Fetch an answer document and describe its verbs and `<Stream>`.
+ * @throws CallwireError EMULATOR_AUTHENTICATION_FAILED (HTTP 401/403), EMULATOR_ANSWER_FAILED
+ *   (other non-2xx, too large, bad XML) or EMULATOR_CONNECTION_FAILED (no response)
  */
 export async function fetchAnswer(options: {
   url: string;
@@ -53,11 +57,17 @@ export async function fetchAnswer(options: {
   timeoutMs?: number;
 }): Promise<AnswerResult> {
   const res = await signedRequest({ ...options, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: MAX_ANSWER_BYTES });
+  if (res.status === 401 || res.status === 403) {
+    throw new CallwireError('EMULATOR_AUTHENTICATION_FAILED', `the answer URL refused the signed request with HTTP ${res.status}`, { details: { status: res.status } });
+  }
   if (res.status < 200 || res.status > 299) {
     throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer URL returned HTTP ${res.status}`, { details: { status: res.status } });
   }
   try {
-    return { status: res.status, ms: res.ms, xml: res.body, stream: readStreamXml(res.body) };
+    const root = parseXml(res.body);
+    if (root.name !== 'Response') throw new CallwireError('EMULATOR_ANSWER_FAILED', `the root element is <${root.name.slice(0, 32)}>, not <Response>`);
+    const verbs = root.children.map((c) => c.name);
+    return { status: res.status, ms: res.ms, xml: res.body, verbs, stream: verbs.includes('Stream') ? readStreamXml(res.body) : undefined };
   } catch (cause) {
     const why = isCallwireError(cause) ? `${cause.code}: ${cause.message}` : 'unreadable XML';
     throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer XML cannot be used (${why})`, { cause });

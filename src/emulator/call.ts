@@ -14,7 +14,6 @@ import { pcmToWire } from '../audio/codec.js';
 import { encodeBase64 } from '../protocol/base64.js';
 import { synthesizeSpeech } from '../providers/flite/synthesize.js';
 import { type AnswerResult, answerParams, fetchAnswer } from './answer.js';
-import { BotWaiters } from './bot-waiters.js';
 import { CallerAudio } from './caller-audio.js';
 import type { ResolvedCallOptions } from './call-options.js';
 import type { CallEvent, HangupBy, StreamEndReason } from './events.js';
@@ -26,6 +25,7 @@ import { CallRecorder } from './recorder.js';
 import { type CallReport, buildReport } from './report.js';
 import { type LegHost, StreamLeg } from './stream-leg.js';
 import type { FrameTicker } from './ticker.js';
+import { CallWaits } from './waits.js';
 
 /** What a call needs from the emulator that owns it. */
 export interface CallHost {
@@ -60,7 +60,7 @@ export class EmulatedCall {
   readonly #t0: number;
   readonly #metrics: CallMetrics;
   readonly #caller = new CallerAudio();
-  readonly #waiters: BotWaiters;
+  readonly #waiters: CallWaits;
   readonly #listeners = new Set<CallListener>();
   readonly #timeline: CallEvent[] = [];
   readonly #legs: StreamLeg[] = [];
@@ -86,7 +86,7 @@ export class EmulatedCall {
     this.from = options.from;
     this.to = options.to;
     this.#t0 = host.clock.now();
-    this.#waiters = new BotWaiters(host.clock);
+    this.#waiters = new CallWaits(host.clock);
     this.#metrics = new CallMetrics((e) => this.#emit(e), { speed: options.speed });
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -166,8 +166,11 @@ export class EmulatedCall {
     const o = this.options;
     try {
       let config: LegConfig;
-      if (o.answerUrl !== undefined) config = await this.#fetch(o.answerUrl, o.answerMethod);
-      else {
+      if (o.answerUrl !== undefined) {
+        const fetched = await this.#fetch(o.answerUrl, o.answerMethod);
+        if (fetched === undefined) throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer XML has no <Stream> (verbs: ${this.#answer?.verbs.join(', ') || 'none'})`);
+        config = fetched;
+      } else {
         const format = streamFormat(o.format);
         config = {
           streamId: randomUUID(),
@@ -188,22 +191,29 @@ export class EmulatedCall {
       this.#applyKeepCallAlive();
     } catch (e) {
       const err = isCallwireError(e) ? e : new CallwireError('EMULATOR_CONNECTION_FAILED', (e as Error).message, { cause: e });
+      // Stream failures are on the timeline already (from the leg); answer failures are not.
+      if (this.#allLegs.length === 0 && err.code !== 'EMULATOR_CALL_ENDED') {
+        const plivoError = err.code === 'EMULATOR_AUTHENTICATION_FAILED' ? 'authentication_failed' : err.code === 'EMULATOR_CONNECTION_FAILED' ? 'connection_failed' : undefined;
+        this.#emit({ type: 'protocol_error', t: this.#now(), streamId: '', code: err.code, plivoError, message: err.message });
+      }
       this.#rejectReady(err);
       if (!this.#ending) this.#end('plivo', `${err.code}: ${err.message}`);
     }
   }
 
-  async #fetch(url: string, method: 'GET' | 'POST'): Promise<LegConfig> {
+  /** Fetch XML; resolves to the stream it starts, or undefined when it has no `<Stream>`. */
+  async #fetch(url: string, method: 'GET' | 'POST'): Promise<LegConfig | undefined> {
     this.#emit({ type: 'answer_request', t: this.#now(), url, method });
     const answer = await fetchAnswer({ url, method, params: answerParams({ callUuid: this.callId, from: this.from, to: this.to }), authToken: this.options.authToken });
     this.#answer = answer;
     const s = answer.stream;
-    this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: s.verbs, streamUrl: s.url, contentType: s.contentType });
+    this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: answer.verbs, streamUrl: s?.url ?? '', contentType: s?.contentType ?? '' });
+    if (s === undefined) return undefined;
     const warn = (message: string): void => this.#emit({ type: 'warning', t: this.#now(), message });
     if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo requires wss://; the emulator connects anyway)`);
     if (s.attributes.contentType === undefined) warn(`the Stream has no contentType: Plivo's documented default (${s.contentType}) applies`);
     if (!s.bidirectional) warn('the Stream is not bidirectional: Plivo ignores playAudio on it');
-    const others = s.verbs.filter((v) => v !== 'Stream');
+    const others = answer.verbs.filter((v) => v !== 'Stream');
     if (others.length > 0) warn(`verbs other than <Stream> are not emulated: ${others.join(', ')}`);
     try {
       return legFromXml(randomUUID(), s);
@@ -242,8 +252,9 @@ export class EmulatedCall {
   // applies only to bidirectional streams.
   #applyKeepCallAlive(): void {
     const s = this.#answer?.stream;
+    const verbs = this.#answer?.verbs ?? [];
     if (s === undefined || !this.options.honorKeepCallAlive || s.keepCallAlive || !s.bidirectional) return;
-    if (s.verbs[s.verbs.length - 1] !== 'Stream') return;
+    if (verbs[verbs.length - 1] !== 'Stream') return;
     this.#emit({ type: 'warning', t: this.#now(), message: 'keepCallAlive is not "true" and <Stream> is the last verb: Plivo ends the call right after connecting' });
     this.#end('plivo', 'keepCallAlive="false" with nothing after <Stream>');
   }
@@ -325,6 +336,13 @@ export class EmulatedCall {
     return this.#waiters.add('silence', ms / this.options.speed, options.timeoutMs ?? 60_000, `${ms} ms of bot silence`);
   }
 
+  /** Resolves once the call has run `t` ms since it was dialled (now, if it already has). */
+  async waitUntil(t: number): Promise<void> {
+    if (this.#ending) throw ended();
+    // Node's timers are coarser than the monotonic clock and may fire a fraction of a ms early.
+    while (this.#now() < t) await this.#waiters.sleep(Math.max(1, t - this.#now()));
+  }
+
   /** The caller hangs up; resolves with the report. */
   hangup(reason = 'the caller hung up'): Promise<CallReport> {
     this.#end('caller', reason);
@@ -348,7 +366,9 @@ export class EmulatedCall {
       const config = await this.#fetch(url, method);
       this.#transferring = false;
       if (this.#ending) return;
-      await this.#openLeg(config);
+      // Without a <Stream> (a <Dial> to a person, say) the call leaves the emulated world.
+      if (config === undefined) this.#end('app', `transferred to XML the emulator does not follow: <${this.#answer?.verbs.join('>, <') ?? ''}>`);
+      else await this.#openLeg(config);
     } catch (e) {
       this.#transferring = false;
       if (!this.#ending) this.#end('plivo', `transfer failed: ${(e as Error).message}`);

@@ -5,12 +5,17 @@
  *   step) -> the first loud bot sample played out, counted when the bot starts a new turn
  *   after that point;
  * - barge-in latency: the first caller speech frame sent while a bot turn that began before
- *   the caller started talking is audible -> bot playout stops (buffer drained or cleared);
+ *   the caller started talking is still playing (its audio in the buffer, even in a pause
+ *   between sentences) -> bot playout stops (buffer drained or cleared). A bot that starts
+ *   after the caller (an echo) is not barged in on;
  * - gaps: the playout buffer ran dry mid-turn and audio resumed in the same bot turn, after
  *   more than one frame. A turn ends when the caller speaks, on clearAudio, or after a dry
  *   spell longer than `turnGapMs`;
  * - pacing lead: at each playAudio, audio received minus audio time elapsed since the bot
- *   turn's first playAudio (positive = ahead of real time, negative = starved).
+ *   turn's first playAudio (positive = ahead of real time, negative = starved);
+ * - pacing jitter: how far each playAudio after the first in a turn moves that lead, i.e.
+ *   |its audio ms - audio time elapsed since the previous one|: about 0 for a sender that
+ *   keeps a steady schedule, the whole chunk for one that sends in bursts.
  *
  * Pure: driven by the call at each tick and message; emits timeline events through `emit`.
  */
@@ -37,6 +42,8 @@ export interface CallMetricsReport {
   readonly checkpointRttMs: readonly number[];
   /** Pacing lead sampled at each playAudio (audio ms). */
   readonly leadMs: readonly number[];
+  /** Pacing jitter at each playAudio after a turn's first (audio ms). */
+  readonly jitterMs: readonly number[];
   /** Audio ms of caller speech sent and of bot audio played out. */
   readonly callerSpeechMs: number;
   readonly botAudioMs: number;
@@ -46,8 +53,11 @@ type Emit = (event: CallEvent) => void;
 
 const MAX_SAMPLES = 30_000;
 
-function push(list: number[], v: number): void {
-  if (list.length < MAX_SAMPLES) list.push(Math.round(v * 10) / 10);
+/** Keep `v` rounded to 0.1 ms (bounded list); returns the rounded value, which events carry too. */
+function push(list: number[], v: number): number {
+  const r = Math.round(v * 10) / 10;
+  if (list.length < MAX_SAMPLES) list.push(r);
+  return r;
 }
 
 /** Caller-side measurements for one call. */
@@ -63,24 +73,26 @@ export class CallMetrics {
   readonly #gaps: number[] = [];
   readonly #rtt: number[] = [];
   readonly #lead: number[] = [];
+  readonly #jitter: number[] = [];
   #callerSpeechFrames = 0;
   #botAudioFrames = 0;
 
   // Caller state
   #lastCallerSpeech = Number.NEGATIVE_INFINITY;
-  #callerRunStart = Number.NEGATIVE_INFINITY;
   #pendingSince: number | undefined;
   // Bot state
   #speaking = false;
   #speakingSince = Number.NEGATIVE_INFINITY;
   #lastLoudEnd = 0;
   #inTurn = false;
+  #hadAudio = false;
   #dryStart: number | undefined;
   #bargeStart: number | undefined;
   #cleared = false;
   // Pacing
   #burstStart: number | undefined;
   #burstReceivedMs = 0;
+  #lastLead = 0;
 
   constructor(emit: Emit, options: MetricsOptions) {
     this.#emit = emit;
@@ -112,16 +124,17 @@ export class CallMetrics {
       this.#callerSpeechFrames++;
       if (t - this.#lastCallerSpeech > this.#pauseMs + this.#frameMs / 2) this.#callerUtteranceStarts(t);
       this.#lastCallerSpeech = t;
-      if (this.#speaking && this.#bargeStart === undefined && this.#speakingSince < this.#callerRunStart) {
-        this.#bargeStart = t;
-        this.#cleared = false;
-      }
     }
     if (speechEnd) this.#pendingSince = t;
   }
 
   #callerUtteranceStarts(t: number): void {
-    this.#callerRunStart = t;
+    // The caller speaks over a bot turn that is still playing: a barge-in, measured until the
+    // playout stops. (An echo's turn starts after the caller's, so it never qualifies.)
+    if (this.#inTurn && this.#hadAudio && this.#bargeStart === undefined) {
+      this.#bargeStart = t;
+      this.#cleared = false;
+    }
     this.#pendingSince = undefined;
     this.#endTurn();
   }
@@ -131,6 +144,7 @@ export class CallMetrics {
    * `loudAt`: offset (ms) of its first loud sample, or -1.
    */
   heardFrame(t: number, hadAudio: boolean, loudAt: number): void {
+    this.#hadAudio = hadAudio;
     if (hadAudio) this.#botAudioFrames++;
     if (loudAt >= 0) {
       const at = t + loudAt;
@@ -140,8 +154,7 @@ export class CallMetrics {
         this.#cleared = false;
         this.#emit({ type: 'bot_audio', t: at, phase: 'start' });
         if (this.#pendingSince !== undefined && at >= this.#pendingSince) {
-          const ms = at - this.#pendingSince;
-          push(this.#response, ms);
+          const ms = push(this.#response, at - this.#pendingSince);
           this.#emit({ type: 'response_latency', t: at, ms });
           this.#pendingSince = undefined;
         }
@@ -151,9 +164,8 @@ export class CallMetrics {
     }
     if (hadAudio) {
       if (this.#dryStart !== undefined && this.#inTurn) {
-        const ms = t - this.#dryStart;
-        if (ms > this.#frameMs + 0.01) {
-          push(this.#gaps, ms);
+        if (t - this.#dryStart > this.#frameMs + 0.01) {
+          const ms = push(this.#gaps, t - this.#dryStart);
           this.#emit({ type: 'gap', t: this.#dryStart, ms });
         }
       }
@@ -164,8 +176,7 @@ export class CallMetrics {
     // The buffer is dry at this tick.
     if (this.#speaking) this.#stop(t, this.#cleared ? 'cleared' : 'drained');
     if (this.#bargeStart !== undefined) {
-      const ms = t - this.#bargeStart;
-      push(this.#bargeIn, ms);
+      const ms = push(this.#bargeIn, t - this.#bargeStart);
       this.#emit({ type: 'barge_in', t, ms, cleared: this.#cleared });
       this.#bargeStart = undefined;
     }
@@ -189,12 +200,16 @@ export class CallMetrics {
 
   /** `audioMs` of playAudio arrived at `t`. */
   playAudio(t: number, audioMs: number): void {
+    const first = this.#burstStart === undefined;
     if (this.#burstStart === undefined) {
       this.#burstStart = t;
       this.#burstReceivedMs = 0;
     }
     this.#burstReceivedMs += audioMs;
-    push(this.#lead, this.#burstReceivedMs - (t - this.#burstStart) * this.#speed);
+    const lead = this.#burstReceivedMs - (t - this.#burstStart) * this.#speed;
+    push(this.#lead, lead);
+    if (!first) push(this.#jitter, Math.abs(lead - this.#lastLead));
+    this.#lastLead = lead;
   }
 
   /** clearAudio emptied the buffer at `t`. */
@@ -216,6 +231,7 @@ export class CallMetrics {
       gapsMs: [...this.#gaps],
       checkpointRttMs: [...this.#rtt],
       leadMs: [...this.#lead],
+      jitterMs: [...this.#jitter],
       callerSpeechMs: this.#callerSpeechFrames * 20,
       botAudioMs: this.#botAudioFrames * 20,
     };

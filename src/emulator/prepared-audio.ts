@@ -59,6 +59,7 @@ class Prepared implements PreparedAudio {
     this.lastSpeech = last;
   }
 
+  /** Base64 payloads for `format`, built on first use. */
   wire(format: StreamFormat): readonly string[] {
     let frames = this.#wire.get(format.name);
     if (frames === undefined) {

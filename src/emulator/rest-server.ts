@@ -100,6 +100,7 @@ export class RestServer {
     return this.#log;
   }
 
+  /** Listen on `host:port` (0 = any free port); resolves to the base URL. */
   listen(port: number, host: string): Promise<string> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
@@ -111,6 +112,7 @@ export class RestServer {
     });
   }
 
+  /** Stop serving and drop open connections. */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.#server.close(() => resolve());

@@ -76,6 +76,12 @@ export function httpFormOf(url: string): string {
   return url.replace(/^ws(s?):\/\//i, (_m, s: string) => `http${s}://`);
 }
 
+/** Messages that arrived between the handshake and the leg attaching its handler. */
+interface EarlyMessages {
+  readonly messages: [Buffer, boolean][];
+  readonly listener: (data: Buffer, isBinary: boolean) => void;
+}
+
 interface PendingFrame {
   readonly at: number;
   readonly chunk: number;
@@ -132,6 +138,7 @@ export class StreamLeg {
     });
   }
 
+  /** The stream id sent in `start`. */
   get streamId(): string {
     return this.config.streamId;
   }
@@ -141,6 +148,7 @@ export class StreamLeg {
     return this.#state === 'open';
   }
 
+  /** True once the stream has ended, whatever the reason. */
   get ended(): boolean {
     return this.#state === 'ended';
   }
@@ -173,13 +181,13 @@ export class StreamLeg {
       const started = this.#host.t();
       this.#host.emit({ type: 'connecting', t: started, streamId: this.streamId, url: this.config.url, attempt });
       try {
-        const ws = await this.#openSocket();
+        const { ws, early } = await this.#openSocket();
         if (this.#state !== 'connecting') {
           ws.terminate();
           return;
         }
         this.#host.emit({ type: 'connected', t: this.#host.t(), streamId: this.streamId, ms: this.#host.t() - started });
-        this.#attach(ws);
+        this.#attach(ws, early);
         return;
       } catch (e) {
         const err = e as Error & { status?: number };
@@ -204,7 +212,7 @@ export class StreamLeg {
     return new Promise((resolve) => this.#host.clock.setTimer(resolve, ms));
   }
 
-  #openSocket(): Promise<WebSocket> {
+  #openSocket(): Promise<{ ws: WebSocket; early: EarlyMessages }> {
     const { url } = this.config;
     const headers: Record<string, string> = { 'User-Agent': 'PlivoStream/callwire-emulator' };
     if (this.#host.authToken !== undefined) {
@@ -220,7 +228,11 @@ export class StreamLeg {
       });
       ws.once('open', () => {
         ws.removeAllListeners('error');
-        resolve(ws);
+        // ws may deliver a message in the same tick as 'open' (the app writes right after the
+        // handshake), before the awaiting code attaches: keep them until then.
+        const early: EarlyMessages = { messages: [], listener: (data: Buffer, isBinary: boolean) => void early.messages.push([data, isBinary]) };
+        ws.on('message', early.listener);
+        resolve({ ws, early });
       });
       ws.once('unexpected-response', (req, res) => {
         const err = Object.assign(new Error(`upgrade refused with HTTP ${res.statusCode}`), { status: res.statusCode });
@@ -232,7 +244,7 @@ export class StreamLeg {
     });
   }
 
-  #attach(ws: WebSocket): void {
+  #attach(ws: WebSocket, early: EarlyMessages): void {
     this.#ws = ws;
     this.#state = 'open';
     this.#startedAt = this.#host.t();
@@ -251,10 +263,13 @@ export class StreamLeg {
       ),
     );
     this.#host.emit({ type: 'start_sent', t: this.#host.t(), streamId: this.streamId, format: this.config.format.name, tracks });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const onMessage = (data: Buffer, isBinary: boolean): void => {
       this.#received++;
-      handleAppMessage(this, data, isBinary);
-    });
+      if (this.#state === 'open') handleAppMessage(this, data, isBinary);
+    };
+    ws.off('message', early.listener);
+    ws.on('message', onMessage);
+    for (const [data, isBinary] of early.messages) onMessage(data, isBinary);
     ws.on('close', (code: number) => this.#onClose(code));
     ws.on('error', () => {
       // 'close' follows with the code; nothing else to do here.

@@ -32,3 +32,9 @@ export function sameSpec(a: AudioSpec, b: AudioSpec): boolean {
 export function specLabel(spec: AudioSpec): string {
   return `${spec.encoding}/${spec.sampleRate}`;
 }
+
+/** The first of `preferred` that `supported` lists, else `supported[0]` (the vendor's best). */
+export function chooseFormat(preferred: readonly AudioSpec[], supported: readonly AudioSpec[]): AudioSpec {
+  for (const p of preferred) if (supported.some((s) => sameSpec(s, p))) return p;
+  return supported[0] as AudioSpec;
+}

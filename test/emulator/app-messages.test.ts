@@ -213,3 +213,15 @@ describe('checkpoint, clearAudio, sendDTMF', () => {
     expect(eventsOf(report.timeline, 'send_dtmf')).toMatchObject([{ digits: '12#', streamId: s.streamId }]);
   });
 });
+
+describe('timing of the first app message', () => {
+  it('handles a message the app writes in the same instant as the handshake', async () => {
+    for (let i = 0; i < 5; i++) {
+      const app = open(await startFakeApp({ onStream: (s) => s.send(serializeOutbound(sendDtmf('1'))) }));
+      const emu = open(new PlivoEmulator());
+      const call = await emu.startCall({ answerUrl: app.answerUrl });
+      await until(() => (call.timeline.some((e) => e.type === 'send_dtmf') ? true : undefined), 'the early sendDTMF');
+      await call.hangup();
+    }
+  });
+});

@@ -61,6 +61,7 @@ describe('CallMetrics', () => {
     m.playAudio(50, 100);
     m.playAudio(500, 20);
     expect(m.report().leadMs).toEqual([100, 150, -280]);
+    expect(m.report().jitterMs).toEqual([50, 430]);
     m.cleared();
     m.playAudio(600, 40);
     expect(m.report().leadMs.at(-1)).toBe(40);

@@ -108,6 +108,16 @@ describe('FlitePool', () => {
     expect(out.dirs.length).toBe(1);
     for (const d of out.dirs) expect(existsSync(join(tmpdir(), d))).toBe(false);
   });
+
+  it('works when the parent process runs with --input-type=module (workers do not inherit it)', () => {
+    const fixture = join(import.meta.dirname, '../fixtures/flite-exit.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(fixture)})`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { samples: number }).samples).toBeGreaterThan(2000);
+  });
 });
 
 describe('fliteTts provider', () => {

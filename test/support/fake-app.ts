@@ -76,8 +76,9 @@ export class AppStream {
         return m as Extract<InboundMessage, { event: E }>;
       }
     }
-    const m = await this.waitFor((x) => x.event === event, timeoutMs, `a ${event} message`);
-    this.#read = this.messages.length;
+    const from = this.#read;
+    const m = await this.waitFor((x) => x.event === event && this.messages.indexOf(x) >= from, timeoutMs, `a ${event} message`);
+    this.#read = this.messages.indexOf(m) + 1;
     return m as Extract<InboundMessage, { event: E }>;
   }
 

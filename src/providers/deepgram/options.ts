@@ -5,6 +5,7 @@
 import { type Clock, defaultClock } from '../../clock.js';
 import { ConfigError } from '../../errors.js';
 import { resolveApiKey } from '../net/api-key.js';
+import { httpAndWsBase } from '../net/base-url.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy } from '../net/retry.js';
 import type { VendorInfo } from '../net/vendor.js';
 import type { AudioSpec } from '../types.js';
@@ -16,7 +17,7 @@ export const DEEPGRAM: VendorInfo = { id: 'deepgram', label: 'Deepgram', envVar:
 export interface DeepgramSttOptions {
   /** Default DEEPGRAM_API_KEY. */
   readonly apiKey?: string;
-  /** `wss://api.deepgram.com` by default; http(s) URLs are turned into ws(s). */
+  /** Default DEEPGRAM_BASE_URL, else `wss://api.deepgram.com`; http(s) URLs are turned into ws(s). */
   readonly baseUrl?: string;
   /** Default `nova-3`. */
   readonly model?: string;
@@ -91,7 +92,7 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
   }
   return {
     apiKey,
-    wsBase: toWsBase(o.baseUrl ?? 'wss://api.deepgram.com'),
+    wsBase: httpAndWsBase(o.baseUrl ?? (o.env ?? process.env).DEEPGRAM_BASE_URL ?? 'wss://api.deepgram.com', 'Deepgram').ws,
     model: o.model ?? 'nova-3',
     language: o.language ?? 'en-US',
     interimResults,
@@ -110,20 +111,6 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
     eventCapacity: o.eventCapacity ?? 1024,
     clock: o.clock ?? defaultClock,
   };
-}
-
-/** `https://x` -> `wss://x`, `http://x` -> `ws://x`; ws(s) kept; no trailing slash. */
-export function toWsBase(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('CONFIG_INVALID', `Deepgram baseUrl "${raw.slice(0, 100)}" is not a URL.`);
-  }
-  const scheme = { 'https:': 'wss:', 'http:': 'ws:', 'wss:': 'wss:', 'ws:': 'ws:' }[url.protocol];
-  if (scheme === undefined) throw new ConfigError('CONFIG_INVALID', `Deepgram baseUrl must be ws(s) or http(s), got ${url.protocol}`);
-  url.protocol = scheme;
-  return url.toString().replace(/\/+$/, '');
 }
 
 /** The listen URL for one session. */

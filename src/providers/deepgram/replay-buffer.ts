@@ -56,7 +56,7 @@ export class ReplayBuffer {
 
   /** Forget audio before `offset` (clamped to what is kept, aligned down to a sample). */
   trimBefore(offset: number): void {
-    const target = Math.min(this.#end, Math.floor(offset / this.#align) * this.#align);
+    const target = Math.floor(Math.min(this.#end, offset) / this.#align) * this.#align;
     if (target <= this.#start) return;
     while (this.#chunks.length > 0) {
       const c = this.#chunks[0] as Chunk;

@@ -165,7 +165,9 @@ export class FlitePool {
     try {
       const module = await fliteModule();
       if (this.#closed) return;
-      const worker = new Worker(this.#source, { eval: true, workerData: { module, dir: this.#tempDir() } });
+      // execArgv: [] so the worker does not inherit the parent's flags: `--input-type=module`
+      // would make its (CommonJS) source ESM, and loaders such as tsx are not needed in it.
+      const worker = new Worker(this.#source, { eval: true, execArgv: [], workerData: { module, dir: this.#tempDir() } });
       const slot: Slot = { worker, job: undefined };
       worker.unref();
       worker.on('message', (msg: FliteResponse) => this.#onReply(slot, msg));

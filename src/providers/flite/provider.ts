@@ -48,6 +48,7 @@ class FliteSession implements TtsSession {
     this.#callSignal = callSignal;
   }
 
+  /** Synthesize one segment; yields ~100 ms chunks once flite is done; abort ends it quietly. */
   async *synthesize(text: string, options: { readonly signal: AbortSignal }): AsyncGenerator<Uint8Array> {
     if (this.#closed.signal.aborted) throw new ProviderError('PROVIDER_UNAVAILABLE', 'flite', 'the flite session is closed');
     const signal = AbortSignal.any([options.signal, this.#callSignal, this.#closed.signal]);
@@ -66,6 +67,7 @@ class FliteSession implements TtsSession {
     }
   }
 
+  /** Close the session: running segments end, new ones are refused. */
   async close(): Promise<void> {
     this.#closed.abort();
   }

@@ -47,7 +47,9 @@ export function parseChatChunk(data: string): ChatChunk | undefined {
       const tc = raw as Record<string, unknown>;
       const fn = (tc.function ?? {}) as Record<string, unknown>;
       toolCalls.push({
-        index: typeof tc.index === 'number' ? tc.index : 0,
+        // Some local servers omit `index` and send each call whole: -1 lets the assembler
+        // tell calls apart by id.
+        index: typeof tc.index === 'number' ? tc.index : -1,
         id: typeof tc.id === 'string' ? tc.id : undefined,
         name: typeof fn.name === 'string' ? fn.name : undefined,
         arguments: typeof fn.arguments === 'string' ? fn.arguments : undefined,

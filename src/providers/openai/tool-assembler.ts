@@ -23,10 +23,11 @@ export class ToolCallAssembler {
   /** Add fragments; throws RangeError when arguments exceed the limit. */
   add(deltas: readonly ToolCallDelta[]): void {
     for (const d of deltas) {
-      let call = this.#calls.get(d.index);
+      const index = d.index >= 0 ? d.index : this.#indexWithoutIndex(d.id);
+      let call = this.#calls.get(index);
       if (call === undefined) {
         call = { id: '', name: '', args: '' };
-        this.#calls.set(d.index, call);
+        this.#calls.set(index, call);
       }
       if (d.id !== undefined && call.id === '') call.id = d.id;
       // The name comes whole in the first fragment; servers that repeat it later are ignored.
@@ -36,6 +37,15 @@ export class ToolCallAssembler {
         if (call.args.length > MAX_ARGUMENTS) throw new RangeError(`tool call arguments exceed ${MAX_ARGUMENTS} characters`);
       }
     }
+  }
+
+  /** A fragment with no index: the call with its id, a new call for a new id, else the last call. */
+  #indexWithoutIndex(id: string | undefined): number {
+    if (id !== undefined) {
+      for (const [i, c] of this.#calls) if (c.id === id) return i;
+      return this.#calls.size;
+    }
+    return Math.max(0, this.#calls.size - 1);
   }
 
   /** True once any fragment arrived. */

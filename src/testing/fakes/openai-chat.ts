@@ -216,17 +216,16 @@ export class FakeChatCompletions {
     const gap = reply.interTokenMs ?? this.interTokenMs;
     let t = ttft;
     timeline.at(t, () => res.write(chunk({ role: 'assistant', content: calls.length > 0 && tokens.length === 0 ? null : '' }, null)));
+    const drop = (): void => {
+      this.#retryNext = reply.retryReply ?? { ...reply, dropAfterTokens: undefined };
+      finished = true;
+      this.events.add({ type: 'dropped', at: this.#clock.now(), index, tokensSent: sent });
+      timeline.cancel();
+      res.socket?.destroy();
+    };
     for (const [i, tok] of tokens.entries()) {
       if (i > 0) t += gap;
       timeline.at(t, () => {
-        if (reply.dropAfterTokens !== undefined && sent >= reply.dropAfterTokens) {
-          this.#retryNext = reply.retryReply ?? { ...reply, dropAfterTokens: undefined };
-          finished = true;
-          this.events.add({ type: 'dropped', at: this.#clock.now(), index, tokensSent: sent });
-          timeline.cancel();
-          res.socket?.destroy();
-          return;
-        }
         if (reply.errorAfterTokens !== undefined && sent >= reply.errorAfterTokens.tokens) {
           const e = reply.errorAfterTokens;
           this.#retryNext = reply.retryReply ?? { ...reply, errorAfterTokens: undefined };
@@ -237,7 +236,11 @@ export class FakeChatCompletions {
         }
         sent++;
         this.events.add({ type: 'token', at: this.#clock.now(), index, text: tok });
-        res.write(chunk({ content: tok }, null));
+        // The token that reaches a scripted drop goes out first: the socket is destroyed once
+        // it has been written, so the client really received exactly `dropAfterTokens` tokens.
+        const dropNow = reply.dropAfterTokens !== undefined && sent === reply.dropAfterTokens;
+        if (dropNow) timeline.cancel();
+        res.write(chunk({ content: tok }, null), dropNow ? drop : undefined);
       });
     }
     for (const [i, call] of calls.entries()) {

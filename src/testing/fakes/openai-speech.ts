@@ -121,13 +121,14 @@ export class FakeSpeech {
     schedulePacedAudio(timeline, audio, OPENAI_PCM, this.pacing, this.pacing.ttfbMs ?? 0, (chunk, last) => {
       if (dropAt !== undefined && sent + chunk.length > dropAt) {
         const part = chunk.subarray(0, Math.max(0, dropAt - sent));
-        if (part.length > 0) res.write(part);
         sent += part.length;
         finished = true;
         this.events.add({ type: 'dropped', at: this.#clock.now(), bytesSent: sent });
         timeline.cancel();
-        // Give the partial write a moment to leave before the socket is destroyed.
-        setImmediate(() => res.socket?.destroy());
+        // Destroy once the partial write has left, so the client got exactly `bytesSent`.
+        const sock = res.socket;
+        if (part.length > 0) res.write(part, () => sock?.destroy());
+        else sock?.destroy();
         return;
       }
       if (chunk.length > 0) {

@@ -1,12 +1,13 @@
 /**
- * Promises that wait for the bot: for its speech to start, or for it to stay quiet for a
- * while. Each has a timeout (real ms) and fails with EMULATOR_CALL_ENDED if the call ends.
+ * Promises a call's user waits on: the bot's speech starting, the bot staying quiet for a
+ * while, or a point in time. Bot waits have a timeout (real ms); every wait fails with
+ * EMULATOR_CALL_ENDED if the call ends first.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import { CallwireError } from '../errors.js';
 
 interface Waiter {
-  readonly kind: 'speech' | 'silence';
+  readonly kind: 'speech' | 'silence' | 'time';
   /** For silence: real ms of quiet needed. */
   readonly quietMs: number;
   readonly resolve: (t: number) => void;
@@ -15,7 +16,7 @@ interface Waiter {
 }
 
 /** The pending waits of one call. */
-export class BotWaiters {
+export class CallWaits {
   readonly #clock: Clock;
   readonly #waiters = new Set<Waiter>();
   #closed: Error | undefined;
@@ -33,6 +34,16 @@ export class BotWaiters {
         this.#waiters.delete(w);
         reject(new CallwireError('EMULATOR_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { details: { timeoutMs } }));
       }, timeoutMs);
+      this.#waiters.add(w);
+    });
+  }
+
+  /** Resolve after `ms` of real time. */
+  sleep(ms: number): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { kind: 'time', quietMs: 0, resolve: () => resolve(), reject, timer: undefined };
+      w.timer = this.#clock.setTimer(() => this.#settle(w, 0), ms);
       this.#waiters.add(w);
     });
   }

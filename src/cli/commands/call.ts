@@ -1,0 +1,135 @@
+/**
+ * `callwire call [url]`: one call through the emulated Plivo. Fetches the answer URL (or
+ * connects to a ws:// URL), lets the caller speak (`--say`, `--audio`, `--script`), prints
+ * the timeline and a latency summary, and exits 1 on protocol errors or a failed connection.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { readCallerAudio } from '../../emulator/audio-file.js';
+import type { EmulatedCall } from '../../emulator/call.js';
+import type { CallOptions } from '../../emulator/call-options.js';
+import { PlivoEmulator } from '../../emulator/emulator.js';
+import type { Impairments } from '../../emulator/impairments.js';
+import { formatSummary, formatTimeline, reportToJson } from '../../emulator/report-text.js';
+import { readScript, runScript } from '../../emulator/script.js';
+import { takeTurn } from '../../emulator/turns.js';
+import { ConfigError, isCallwireError } from '../../errors.js';
+
+/** The local server's answer URL. */
+export const DEFAULT_ANSWER_URL = 'http://127.0.0.1:8080/plivo/answer';
+
+interface CallFlags {
+  audio?: string;
+  say?: string;
+  script?: string;
+  format?: string;
+  authToken?: string;
+  authId?: string;
+  record?: string;
+  speed?: string;
+  json?: boolean;
+  voice?: string;
+  timeout?: string;
+  answerMethod?: 'GET' | 'POST';
+  signHttps?: boolean;
+  loss?: string;
+  jitter?: string;
+  burst?: string;
+  seed?: string;
+}
+
+function num(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ConfigError('CONFIG_INVALID', `${flag} must be a number (got "${value.slice(0, 20)}")`);
+  return n;
+}
+
+function impairments(f: CallFlags): Impairments | undefined {
+  if (f.loss === undefined && f.jitter === undefined && f.burst === undefined) return undefined;
+  let burst: Impairments['burst'];
+  if (f.burst !== undefined) {
+    const m = /^(\d+):(\d+)$/.exec(f.burst);
+    if (m === null) throw new ConfigError('CONFIG_INVALID', '--burst must be EVERY_MS:HOLD_MS, e.g. 2000:300');
+    burst = { everyMs: Number(m[1]), holdMs: Number(m[2]) };
+  }
+  return { lossRate: num(f.loss, '--loss', 0), jitterMs: num(f.jitter, '--jitter', 0), burst, seed: num(f.seed, '--seed', 1) };
+}
+
+/** Translate flags to call options. */
+export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
+  const direct = /^wss?:\/\//i.test(url);
+  if (!direct && !/^https?:\/\//i.test(url)) throw new ConfigError('CONFIG_INVALID', `the URL must be an answer URL (http/https) or a stream URL (ws/wss), got "${url.slice(0, 60)}"`);
+  if ([f.say, f.audio, f.script].filter((x) => x !== undefined).length > 1) throw new ConfigError('CONFIG_INVALID', 'give at most one of --say, --audio and --script');
+  return {
+    ...(direct ? { streamUrl: url, format: f.format ?? 'mulaw8k' } : { answerUrl: url, answerMethod: f.answerMethod }),
+    authToken: f.authToken ?? process.env.PLIVO_AUTH_TOKEN,
+    speed: num(f.speed, '--speed', 1),
+    record: f.record !== undefined,
+    voice: f.voice,
+    maxDurationMs: num(f.timeout, '--timeout', 120) * 1000,
+    signUpgradeAs: f.signHttps ? 'https' : 'as-written',
+    impairments: impairments(f),
+  };
+}
+
+async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
+  if (f.script !== undefined) {
+    await runScript(call, await readScript(f.script));
+    return;
+  }
+  const turn = { replyTimeoutMs: 10_000, quietMs: 800 };
+  // Listen first: an agent may greet the caller.
+  await takeTurn(call, undefined, { ...turn, replyTimeoutMs: 2000 });
+  if (f.say !== undefined) await takeTurn(call, () => call.say(f.say as string), turn);
+  else if (f.audio !== undefined) {
+    const audio = await readCallerAudio(f.audio);
+    await takeTurn(call, () => call.play(audio.samples, audio.sampleRate, f.audio), turn);
+  }
+}
+
+/** The `callwire call` command. */
+export function callCommand(): Command {
+  return new Command('call')
+    .description('place one call through the emulated Plivo and print what happened')
+    .argument('[url]', `answer URL (http/https) or stream URL (ws/wss)`, DEFAULT_ANSWER_URL)
+    .option('--say <text>', 'the caller says this (embedded flite voice)')
+    .option('--audio <file>', 'the caller plays this WAV (any rate) or raw 8 kHz mu-law file (.ul)')
+    .option('--script <file>', 'the caller follows this script (see the README: say, wait, dtmf, at, hangup)')
+    .option('--format <format>', 'with a ws:// URL: mulaw8k, l16-8k or l16-16k (default mulaw8k)')
+    .option('--auth-token <token>', 'sign requests with this Plivo auth token (prefer env PLIVO_AUTH_TOKEN)')
+    .option('--record <file>', 'write a stereo WAV: left the caller, right what the caller heard')
+    .option('--speed <factor>', 'run the audio clock faster (default 1 = real time)')
+    .option('--json', 'print the report as JSON instead of the timeline')
+    .option('--voice <voice>', 'flite voice for --say: kal16 (default), kal, slt, awb, rms')
+    .option('--timeout <seconds>', 'hang up after this long (default 120)')
+    .addOption(new Option('--answer-method <method>', 'method for the answer URL').choices(['GET', 'POST']))
+    .option('--sign-https', 'sign the WebSocket upgrade over the https:// form of its URL')
+    .option('--loss <rate>', 'lose this fraction of caller frames (0-1)')
+    .option('--jitter <ms>', 'delay each caller frame by up to this many ms')
+    .option('--burst <every:hold>', 'hold caller frames for HOLD ms every EVERY ms')
+    .option('--seed <n>', 'seed for --loss/--jitter')
+    .action(async (url: string, f: CallFlags) => {
+      const options = callOptionsFrom(url, f);
+      const emulator = new PlivoEmulator({ authToken: typeof options.authToken === 'string' ? options.authToken : undefined });
+      const call = emulator.dial(options);
+      try {
+        await call.ready;
+        await converse(call, f);
+      } catch (e) {
+        // The report says what went wrong; anything else is worth a line on stderr.
+        if (!isCallwireError(e) || (e.code !== 'EMULATOR_CALL_ENDED' && e.family !== 'emulator')) {
+          process.stderr.write(`callwire call: ${isCallwireError(e) ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+        }
+      }
+      const report = call.isEnded ? await call.finished : await call.hangup();
+      await emulator.close();
+      if (f.record !== undefined && report.recording !== undefined) writeFileSync(f.record, report.recording.stereoWav());
+      if (f.json) process.stdout.write(`${JSON.stringify(reportToJson(report), null, 2)}\n`);
+      else {
+        process.stdout.write(`callwire call ${url}\n\n${formatTimeline(report).join('\n')}\n\n${formatSummary(report).join('\n')}\n`);
+        if (f.record !== undefined) process.stdout.write(`  recording         ${f.record} (stereo: left = caller, right = heard)\n`);
+      }
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

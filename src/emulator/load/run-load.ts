@@ -1,0 +1,173 @@
+/**
+ * The load generator: N calls, at most C at once, each talking for S seconds (speak an
+ * utterance, wait for the bot's answer, repeat), with the first C starts spread over the
+ * ramp. All calls share one emulator and one 20 ms ticker; recording is off and the
+ * utterance is synthesized and framed once, so the generator stays cheap next to the server.
+ */
+import { ConfigError } from '../../errors.js';
+import { synthesizeSpeech } from '../../providers/flite/synthesize.js';
+import type { EmulatedCall } from '../call.js';
+import type { CallOptions } from '../call-options.js';
+import { PlivoEmulator } from '../emulator.js';
+import { type PreparedAudio, prepareAudio } from '../prepared-audio.js';
+import type { CallReport } from '../report.js';
+import { takeTurn } from '../turns.js';
+import { HealthSampler, isLocalUrl } from './health-sampler.js';
+import { type LoadReport, aggregate, failureOf } from './load-report.js';
+
+/** What the caller says on every turn unless told otherwise. */
+export const DEFAULT_UTTERANCE = 'Hello, I would like to book a table for two people tonight.';
+
+/** Options of {@link runLoad}. */
+export interface LoadOptions {
+  /** The app's answer URL, or (with `format`) its stream URL. */
+  readonly answerUrl?: string;
+  readonly streamUrl?: string;
+  readonly format?: string;
+  readonly calls: number;
+  readonly concurrency: number;
+  /** Seconds each call lasts. */
+  readonly durationS: number;
+  /** Seconds over which the first `concurrency` calls start (default 0: together). */
+  readonly rampS?: number;
+  readonly authToken?: string;
+  readonly authId?: string;
+  readonly speed?: number;
+  /** What the caller says (flite), or audio to play instead. */
+  readonly say?: string;
+  readonly audio?: { readonly samples: Int16Array; readonly sampleRate: number };
+  /** `/healthz` to sample; default: derived from the target when it is local; null: off. */
+  readonly healthUrl?: string | null;
+  /** How long a caller waits for the bot to answer a turn (real ms, default 5000). */
+  readonly replyTimeoutMs?: number;
+  readonly onProgress?: (progress: LoadProgress) => void;
+  readonly progressIntervalMs?: number;
+}
+
+/** Progress while running. */
+export interface LoadProgress {
+  readonly total: number;
+  readonly started: number;
+  readonly finished: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly active: number;
+  readonly elapsedMs: number;
+}
+
+function check(o: LoadOptions): void {
+  const bad = (m: string): never => {
+    throw new ConfigError('CONFIG_INVALID', m);
+  };
+  if (!Number.isInteger(o.calls) || o.calls < 1 || o.calls > 100_000) bad('--calls must be a whole number from 1 to 100000');
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1 || o.concurrency > 10_000) bad('--concurrency must be a whole number from 1 to 10000');
+  if (!(o.durationS > 0 && o.durationS <= 86_400)) bad('--duration must be a positive number of seconds');
+  if (o.rampS !== undefined && !(o.rampS >= 0 && o.rampS <= 3600)) bad('--ramp must be 0-3600 seconds');
+  if ((o.answerUrl === undefined) === (o.streamUrl === undefined)) bad('give an answer URL or a stream URL');
+}
+
+function healthUrlFor(o: LoadOptions): string | undefined {
+  if (o.healthUrl === null) return undefined;
+  if (o.healthUrl !== undefined) return o.healthUrl;
+  const target = (o.answerUrl ?? o.streamUrl) as string;
+  if (!isLocalUrl(target)) return undefined;
+  const u = new URL(target);
+  return `${u.protocol.replace('ws', 'http')}//${u.host}/healthz`;
+}
+
+/** Run a load test; resolves with the aggregated report. */
+export async function runLoad(o: LoadOptions): Promise<LoadReport> {
+  check(o);
+  const speech = o.audio ?? (await synthesizeSpeech(o.say ?? DEFAULT_UTTERANCE, { sampleRate: 16000 }));
+  const prepared = new Map<number, PreparedAudio>();
+  const utterance = (call: EmulatedCall): PreparedAudio => {
+    const rate = call.format?.sampleRate ?? 8000;
+    let p = prepared.get(rate);
+    if (p === undefined) {
+      p = prepareAudio(speech.samples, speech.sampleRate, rate);
+      prepared.set(rate, p);
+    }
+    return p;
+  };
+  const emulator = new PlivoEmulator({ authToken: o.authToken, authId: o.authId });
+  const base: CallOptions = {
+    ...(o.answerUrl !== undefined ? { answerUrl: o.answerUrl } : { streamUrl: o.streamUrl, format: o.format }),
+    speed: o.speed ?? 1,
+    record: false,
+    maxDurationMs: o.durationS * 1000 + 60_000,
+  };
+  const healthUrl = healthUrlFor(o);
+  const sampler = healthUrl === undefined ? undefined : new HealthSampler(healthUrl);
+  sampler?.start();
+
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  let rssMax = process.memoryUsage().rss;
+  const reports: CallReport[] = [];
+  let next = 0;
+  let active = 0;
+  let peak = 0;
+  let ok = 0;
+  const progress = (): LoadProgress => ({
+    total: o.calls,
+    started: next,
+    finished: reports.length,
+    ok,
+    failed: reports.length - ok,
+    active,
+    elapsedMs: performance.now() - started,
+  });
+  const ticker = setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    o.onProgress?.(progress());
+  }, o.progressIntervalMs ?? 250);
+
+  const runOne = async (): Promise<void> => {
+    const call = emulator.dial(base);
+    active++;
+    peak = Math.max(peak, active);
+    const end = setTimeout(() => void call.hangup('the load test call reached its duration'), o.durationS * 1000);
+    try {
+      await call.ready;
+      const turn = { replyTimeoutMs: o.replyTimeoutMs ?? 5000, quietMs: 600 };
+      while (!call.isEnded) {
+        await takeTurn(call, () => call.playPrepared(utterance(call), 'utterance'), turn);
+        await call.silence(300);
+      }
+    } catch {
+      // The call ended (duration reached, or the app/server ended it): the report says which.
+    }
+    const report = await call.finished;
+    clearTimeout(end);
+    active--;
+    if (failureOf(report) === undefined) ok++;
+    reports.push(report);
+  };
+
+  const workers = Math.min(o.concurrency, o.calls);
+  const stagger = ((o.rampS ?? 0) * 1000) / workers;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      if (w > 0 && stagger > 0) await new Promise((r) => setTimeout(r, w * stagger));
+      while (next < o.calls) {
+        next++;
+        await runOne();
+      }
+    }),
+  );
+  clearInterval(ticker);
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const tickerStats = emulator.tickerStats(o.speed ?? 1);
+  await emulator.close();
+  const server = await sampler?.stop();
+  o.onProgress?.(progress());
+  return aggregate({
+    target: o.answerUrl ?? (o.streamUrl as string),
+    reports,
+    wallMs,
+    peakConcurrency: peak,
+    server,
+    generator: { cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, rssBytesMax: rssMax, ticker: tickerStats },
+  });
+}
