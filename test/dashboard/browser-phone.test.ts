@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium, requireChromium, waitForExpression } from '../support/chromium.js';
 import { startDashboardServer, until } from '../support/dashboard.js';
-import { type FakeMic, writeFakeMic } from '../support/fake-mic.js';
+import { type MicUtterance, writeFakeMic } from '../support/fake-mic.js';
 
 const chromium = requireChromium();
 
@@ -38,12 +38,13 @@ const sum = (segments: readonly Segment[]): number => segments.reduce((a, s) => 
 
 describe.skipIf(!chromium.ok)('browser phone in Chromium', () => {
   let dir: string;
-  let mic: FakeMic;
+  let mic: MicUtterance;
+  const micPath = (): string => join(dir, 'mic.wav');
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'callwire-phone-'));
     // The greeting is short and done long before the caller speaks at 3 s.
-    mic = await writeFakeMic(join(dir, 'mic.wav'), 'hello from the browser phone', 3000, 1000);
+    [mic] = (await writeFakeMic(micPath(), [{ text: 'hello from the browser phone', atMs: 3000 }], 1000)) as [MicUtterance];
   });
 
   afterAll(() => {
@@ -55,7 +56,7 @@ describe.skipIf(!chromium.ok)('browser phone in Chromium', () => {
       const d = await startDashboardServer({ greeting: 'Hi there.', server: { format } });
       let browser: Browser | undefined;
       try {
-        browser = await launchChromium({ fakeMicWav: mic.path });
+        browser = await launchChromium({ fakeMicWav: micPath() });
         const { page } = browser;
         // http://localhost: a secure context, where browsers allow the microphone.
         await page.goto(`${d.http.replace('127.0.0.1', 'localhost')}/phone`);
@@ -80,7 +81,7 @@ describe.skipIf(!chromium.ok)('browser phone in Chromium', () => {
         expect(s.errors).toEqual([]);
         // The greeting was heard before the caller spoke.
         const firstSpoke = s.spoke[0] as Segment;
-        expect(firstSpoke.startMs).toBeGreaterThan(mic.leadMs - 500);
+        expect(firstSpoke.startMs).toBeGreaterThan(mic.atMs - 500);
         expect(sum(s.heard.filter((h) => h.endMs <= firstSpoke.startMs))).toBeGreaterThan(300);
         // What the page sent as speech is about as long as the speech in the file.
         expect(Math.abs(sum(s.spoke) - mic.speechMs)).toBeLessThan(600);

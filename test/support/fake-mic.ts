@@ -1,23 +1,27 @@
-// A WAV file for Chromium's fake microphone: flite speech with silence around it, at the
-// rate a desktop microphone delivers (48 kHz).
+// A WAV file for Chromium's fake microphone: flite speech at given times with silence
+// around it, at the rate a desktop microphone delivers (48 kHz).
 import { writeFileSync } from 'node:fs';
 import { encodeWav } from '../../src/audio/wav.js';
 import { synthesizeSpeech } from '../../src/providers/flite/index.js';
 
-/** The file and how long the speech in it lasts. */
-export interface FakeMic {
-  readonly path: string;
+/** One utterance in the file. */
+export interface MicUtterance {
+  readonly text: string;
+  /** Where it starts in the file. */
+  readonly atMs: number;
+  /** How long the speech lasts (set when written). */
   readonly speechMs: number;
-  /** Where the speech starts in the file. */
-  readonly leadMs: number;
 }
 
-/** Write `text` as speech after `leadMs` of silence, then `tailMs` of silence. */
-export async function writeFakeMic(path: string, text: string, leadMs: number, tailMs: number, rate = 48000): Promise<FakeMic> {
-  const speech = await synthesizeSpeech(text, { sampleRate: rate });
-  const lead = Math.round((leadMs / 1000) * rate);
-  const all = new Int16Array(lead + speech.samples.length + Math.round((tailMs / 1000) * rate));
-  all.set(speech.samples, lead);
+/** Write the utterances (in time order, not overlapping) followed by `tailMs` of silence. */
+export async function writeFakeMic(path: string, utterances: readonly { text: string; atMs: number }[], tailMs: number, rate = 48000): Promise<MicUtterance[]> {
+  const speech = await Promise.all(utterances.map((u) => synthesizeSpeech(u.text, { sampleRate: rate })));
+  const at = (ms: number): number => Math.round((ms / 1000) * rate);
+  const end = Math.max(...utterances.map((u, i) => at(u.atMs) + (speech[i]?.samples.length ?? 0)));
+  const all = new Int16Array(end + at(tailMs));
+  utterances.forEach((u, i) => {
+    all.set(speech[i]?.samples ?? new Int16Array(0), at(u.atMs));
+  });
   writeFileSync(path, encodeWav(all, rate));
-  return { path, speechMs: (speech.samples.length / rate) * 1000, leadMs };
+  return utterances.map((u, i) => ({ ...u, speechMs: ((speech[i]?.samples.length ?? 0) / rate) * 1000 }));
 }
