@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LatencyBudget } from '../agent/latency-ledger.js';
 import { isCallwireError } from '../errors.js';
-import type { StreamStore } from '../store/types.js';
+import type { StreamDetail, StreamStore } from '../store/types.js';
 import { sendFile } from './file-range.js';
 import { BadRequest, intParam, json, jsonError, param } from './respond.js';
 import { detailView, summaryView } from './views.js';
@@ -39,22 +39,19 @@ export class StreamApi {
     const id = decodeId(parts[0] as string);
     const what = parts[1];
     if (what !== undefined && what !== 'logs' && what !== 'recording' && what !== 'waveform') return false;
+    const logQuery = what === 'logs' ? { afterId: intParam(url, 'afterId', 0, Number.MAX_SAFE_INTEGER), limit: intParam(url, 'limit', 1, 5000) } : undefined;
     await this.#flush();
-    const streamId = await this.#resolve(id);
-    if (streamId === undefined) {
+    const d = await this.#find(id);
+    if (d === undefined) {
       jsonError(res, 404, `no stream ${id}`);
       return true;
     }
     if (what === undefined) {
-      const d = await this.#store.getStream(streamId);
-      if (d === undefined) jsonError(res, 404, `no stream ${id}`);
-      else json(res, 200, detailView(d, this.#budget));
-    } else if (what === 'logs') {
-      const page = await this.#store.logs(streamId, { afterId: intParam(url, 'afterId', 0, Number.MAX_SAFE_INTEGER), limit: intParam(url, 'limit', 1, 5000) });
-      json(res, 200, page);
+      json(res, 200, detailView(d, this.#budget));
+    } else if (logQuery !== undefined) {
+      json(res, 200, await this.#store.logs(d.streamId, logQuery));
     } else {
-      const d = await this.#store.getStream(streamId);
-      const path = d?.recordingPath;
+      const path = d.recordingPath;
       if (path === undefined) {
         jsonError(res, 404, 'this stream has no recording (start the server with --record)');
       } else if (what === 'recording') {
@@ -89,14 +86,18 @@ export class StreamApi {
     json(res, 200, { streams: page.streams.map(summaryView), nextCursor: page.nextCursor });
   }
 
-  async #resolve(ref: string): Promise<string | undefined> {
-    if ((await this.#store.getStream(ref)) !== undefined) return ref;
+  /** A stream by its id, else by call id or unique id prefix. */
+  async #find(ref: string): Promise<StreamDetail | undefined> {
+    const direct = await this.#store.getStream(ref);
+    if (direct !== undefined) return direct;
+    let id: string | undefined;
     try {
-      return await this.#store.findStream(ref);
+      id = await this.#store.findStream(ref);
     } catch (e) {
       if (isCallwireError(e) && e.code === 'STORE_AMBIGUOUS_ID') throw new BadRequest(`${ref} matches more than one stream; give more of the id`);
       throw e;
     }
+    return id === undefined ? undefined : this.#store.getStream(id);
   }
 
   async #flush(): Promise<void> {

@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { DEFAULT_BUDGET, type LatencyBudget } from '../agent/latency-ledger.js';
 import { defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
+import { clientIp } from '../server/http-io.js';
 import { RateLimiter } from '../server/rate-limit.js';
 import type { CallwireServer } from '../server/server.js';
 import { DashboardAccess, MIN_TOKEN_LENGTH } from './access.js';
@@ -134,7 +135,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       if (path === '/api/phone') {
         if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
         else if (!sameOrigin(req, trustProxy, site.publicHost)) jsonError(res, 403, 'cross-origin request refused');
-        else if (!mints.take(req.socket.remoteAddress ?? '?')) jsonError(res, 429, 'too many phone sessions; wait a moment', { 'retry-after': '2' });
+        else if (!mints.take(clientIp(req, trustProxy))) jsonError(res, 429, 'too many phone sessions; wait a moment', { 'retry-after': '2' });
         else {
           const s = phones.mint();
           const f = server.options.format;
@@ -152,7 +153,8 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
         return true;
       }
       if (path === '/api/events') {
-        feed.open(req, res, param(url, 'stream', 128));
+        if (method !== 'GET') jsonError(res, 405, 'use GET', { allow: 'GET' });
+        else feed.open(req, res, param(url, 'stream', 128));
         return true;
       }
       if (path.startsWith('/api/streams') && (await api.handle(req, res, url))) return true;
