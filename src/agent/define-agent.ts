@@ -13,6 +13,7 @@ import type { AudioSpec } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { AgentConfig } from './config.js';
 import { IDLE_DEFAULTS } from './idle.js';
+import { sentencesOf } from './sentence-splitter.js';
 import { AgentSession } from './session.js';
 import { TtsCache, sharedTtsCache } from './tts-cache.js';
 
@@ -73,7 +74,7 @@ export function defineAgent(config: AgentConfig): Agent {
       try {
         const spec = `${session.audio.encoding}/${session.audio.sampleRate}`;
         await Promise.all(
-          [...phrases].map((text) =>
+          [...phrases].flatMap(sentencesOf).map((text) =>
             sharedTtsCache.getOrCreate(TtsCache.key(tts.name, spec, config.voice, text), async () => {
               const parts: Uint8Array[] = [];
               for await (const c of session.synthesize(text, { signal: abort.signal })) parts.push(c);

@@ -87,3 +87,12 @@ export class SentenceSplitter {
     return -1;
   }
 }
+
+/**
+ * How a complete text is cut for speaking (whole sentences, no early clause): `say()` and the
+ * TTS-cache prewarm both use this, so a cached phrase is found under the same segments.
+ */
+export function sentencesOf(text: string): string[] {
+  const s = new SentenceSplitter({ firstClauseChars: Number.POSITIVE_INFINITY });
+  return [...s.push(text), ...s.flush()];
+}

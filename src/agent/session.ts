@@ -23,7 +23,7 @@ import { InboundTimeline } from './inbound-timeline.js';
 import { DEFAULT_BUDGET, type LatencyBudget, LatencyLedger, type TurnLedger, describeLedger } from './latency-ledger.js';
 import { LlmResponder } from './llm-responder.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
-import { SentenceSplitter } from './sentence-splitter.js';
+import { sentencesOf } from './sentence-splitter.js';
 import { type SpeechEvent, SpeechDetector } from './speech-detector.js';
 import { Utterance, type UtteranceOptions, type UtteranceResult } from './speech-output.js';
 import { type TurnDetector as TurnDetectorT, type DetectedTurn, TurnDetector } from './turn-detector.js';
@@ -230,8 +230,7 @@ export class AgentSession {
   /** Say a complete text, cut into sentences. */
   say(text: string, options: UtteranceOptions = {}): Utterance {
     const u = this.utterance(options);
-    const splitter = new SentenceSplitter({ firstClauseChars: 1_000 });
-    for (const s of [...splitter.push(text), ...splitter.flush()]) u.addText(s);
+    for (const s of sentencesOf(text)) u.addText(s);
     u.end();
     return u;
   }

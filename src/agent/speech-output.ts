@@ -11,7 +11,7 @@ import { decodeMulaw } from '../audio/mulaw.js';
 import { concatBytes, l16ToPcm } from '../audio/pcm.js';
 import type { Clock } from '../clock.js';
 import { type CallwireError, ProviderError, isCallwireError } from '../errors.js';
-import type { AudioSpec, TtsSession } from '../providers/types.js';
+import type { AudioSpec, TimedWord, TtsSession } from '../providers/types.js';
 import type { AudioInput } from '../stream/audio-input.js';
 import type { PlaybackResult } from '../stream/playback-item.js';
 import type { PlaybackWriter, Player } from '../stream/player.js';
@@ -48,6 +48,10 @@ interface Segment {
   readonly writer: PlaybackWriter;
   readonly index: number;
   carry: number | undefined;
+  /** Vendor word timings, shifted by the leading silence trimmed off the segment. */
+  readonly words: TimedWord[];
+  /** Audio ms trimmed from the start of the segment (word timings count from the untrimmed start). */
+  trimmedMs: number;
 }
 
 /** What speech output needs from the session. */
@@ -148,7 +152,7 @@ export class Utterance {
 
   #open(text: string): Segment {
     const writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });
-    const seg: Segment = { text, writer, index: this.#segments.length, carry: undefined };
+    const seg: Segment = { text, writer, index: this.#segments.length, carry: undefined, words: [], trimmedMs: 0 };
     this.#segments.push(seg);
     this.#results.push(writer.done);
     return seg;
@@ -186,7 +190,10 @@ export class Utterance {
         ledger?.mark('ttsFirstByte', d.clock.now());
         if (!this.#abort.signal.aborted) this.#write(seg, toInput(seg, audio, spec));
       } else {
-        for await (const chunk of d.tts.synthesize(seg.text, { signal: this.#abort.signal })) {
+        const onWords = (words: readonly TimedWord[]): void => {
+          for (const w of words) seg.words.push({ word: w.word, endMs: w.endMs - seg.trimmedMs });
+        };
+        for await (const chunk of d.tts.synthesize(seg.text, { signal: this.#abort.signal, onWords })) {
           if (this.#abort.signal.aborted) break;
           ledger?.mark('ttsFirstByte', d.clock.now());
           const input = toInput(seg, chunk, spec);
@@ -208,8 +215,13 @@ export class Utterance {
     if (this.#trimming && seg.index === 0) {
       const pcm = 'pcm' in audio ? audio.pcm : 'mulaw' in audio ? decodeMulaw(audio.mulaw) : undefined;
       if (pcm !== undefined) {
+        const rate = 'pcm' in audio ? audio.sampleRate : 8000;
         const i = firstAbove(pcm, SPEECH_PEAK_THRESHOLD);
-        if (i === -1) return; // still leading silence: drop it
+        if (i === -1) {
+          seg.trimmedMs += (pcm.length / rate) * 1000;
+          return; // still leading silence: drop it
+        }
+        seg.trimmedMs += (i / rate) * 1000;
         if (i > 0) audio = 'pcm' in audio ? { pcm: audio.pcm.subarray(i), sampleRate: audio.sampleRate } : { mulaw: (audio as { mulaw: Uint8Array }).mulaw.subarray(i) };
       }
       this.#trimming = false;
@@ -232,7 +244,12 @@ export class Utterance {
   async #finish(): Promise<UtteranceResult> {
     await this.#endSignal;
     const results = await Promise.all(this.#results);
-    const { heard, unheard } = splitHeard(results.map((r, i) => ({ text: (this.#segments[i] as Segment).text, durationMs: r.durationMs, playedMs: r.playedMs })));
+    const { heard, unheard } = splitHeard(
+      results.map((r, i) => {
+        const seg = this.#segments[i] as Segment;
+        return { text: seg.text, durationMs: r.durationMs, playedMs: r.playedMs, words: seg.words };
+      }),
+    );
     const cut = results.some((r) => r.status === 'cleared' && r.playedMs < r.durationMs - 1);
     return { status: cut || this.#abort.signal.aborted ? 'interrupted' : 'played', text: this.text, heard, unheard };
   }

@@ -199,6 +199,23 @@ export interface TtsOpenOptions extends ProviderContext {
   readonly voice?: string;
 }
 
+/** A spoken word and when it ends, in ms from the start of its segment's audio. */
+export interface TimedWord {
+  readonly word: string;
+  readonly endMs: number;
+}
+
+/** Options of one synthesis. */
+export interface SynthesizeOptions {
+  readonly signal: AbortSignal;
+  /**
+   * Word timings, as the vendor reports them (ElevenLabs character alignment, Cartesia word
+   * timestamps), in order, each word once. The heard-ledger uses them to cut a reply at the
+   * exact word the caller heard; vendors without timings never call it.
+   */
+  readonly onWords?: (words: readonly TimedWord[]) => void;
+}
+
 /** A per-call synthesis session, usually one pre-warmed connection. */
 export interface TtsSession {
   /** The format every synthesize() yields. */
@@ -208,7 +225,7 @@ export interface TtsSession {
    * Several segments may be in flight at once; each yields only its own audio, in order.
    * Aborting `signal` stops synthesis promptly (barge-in) and ends the iterator.
    */
-  synthesize(text: string, options: { readonly signal: AbortSignal }): AsyncIterable<Uint8Array>;
+  synthesize(text: string, options: SynthesizeOptions): AsyncIterable<Uint8Array>;
   /**
    * Speak one segment whose text is still being produced (LLM tokens): pieces are sent to the
    * vendor as they arrive, audio streams back before the text ends. Present only where the

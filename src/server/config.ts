@@ -32,11 +32,12 @@ export interface ServeConfig {
   recordingsDir: string;
   retentionDays: number;
   alertWebhook?: string;
+  agent: string;
   /** Required for the dashboard and browser phone when the server binds a non-loopback address. */
   dashboardToken?: string;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level';
+type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level' | 'agent';
 
 interface Setting {
   key: keyof ServeConfig;
@@ -74,6 +75,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'recordingsDir', flag: 'recordingsDir', env: 'RECORDINGS_DIR', kind: 'string', def: 'data/recordings' },
   { key: 'retentionDays', flag: 'retentionDays', env: 'RETENTION_DAYS', kind: 'int', min: 0, max: 3650, def: 30 },
   { key: 'alertWebhook', flag: 'alertWebhook', env: 'ALERT_WEBHOOK_URL', kind: 'url' },
+  { key: 'agent', flag: 'agent', env: 'CALLWIRE_AGENT', kind: 'agent', def: 'auto' },
   { key: 'dashboardToken', flag: 'dashboardToken', env: 'DASHBOARD_TOKEN', kind: 'string' },
 ];
 
@@ -123,6 +125,9 @@ function convert(s: Setting, value: unknown, source: string): unknown {
       }
     case 'level':
       if (typeof value !== 'string' || !LEVELS.includes(value)) throw bad(s, source, value, `one of ${LEVELS.join(', ')}`);
+      return value;
+    case 'agent':
+      if (typeof value !== 'string' || !['auto', 'ai', 'builtin', 'echo'].includes(value)) throw bad(s, source, value, 'one of auto, ai, builtin, echo');
       return value;
   }
 }

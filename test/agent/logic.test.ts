@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ChatContext } from '../../src/agent/chat-context.js';
 import { DigitCollector } from '../../src/agent/digits.js';
-import { heardPrefix, splitHeard } from '../../src/agent/heard.js';
+import { heardByWords, heardPrefix, splitHeard } from '../../src/agent/heard.js';
 import { IdleMonitor } from '../../src/agent/idle.js';
 import { LatencyLedger, describeLedger } from '../../src/agent/latency-ledger.js';
 import { SentenceSplitter } from '../../src/agent/sentence-splitter.js';
@@ -47,6 +47,29 @@ describe('heard text', () => {
     expect(heardPrefix(text, 1000, 1000)).toBe(text);
     expect(heardPrefix(text, 1000, 400)).toBe('one two'); // 40% = 7.2 chars: "one two" ends at 7
     expect(heardPrefix(text, 1000, 350)).toBe('one');
+  });
+
+  it('with vendor word timings, cuts at the last word whose end has played (exact, not proportional)', () => {
+    const text = 'Hello, we are open until nine tonight.';
+    // A slow first word: proportional mapping would get this wrong.
+    const words = [
+      { word: 'Hello,', endMs: 900 },
+      { word: 'we', endMs: 1000 },
+      { word: 'are', endMs: 1150 },
+      { word: 'open', endMs: 1400 },
+      { word: 'until', endMs: 1700 },
+      { word: 'nine', endMs: 1950 },
+      { word: 'tonight.', endMs: 2400 },
+    ];
+    expect(heardByWords(text, words, 2500, 1399)).toBe('Hello, we are');
+    expect(heardByWords(text, words, 2500, 1400)).toBe('Hello, we are open');
+    expect(heardByWords(text, words, 2500, 800)).toBe('');
+    expect(heardByWords(text, words, 2500, 2500)).toBe(text);
+    // Vendors normalise punctuation and case: still matched in order.
+    expect(heardByWords('Dr. Smith, hi', [{ word: 'dr', endMs: 100 }, { word: 'smith', endMs: 300 }, { word: 'hi', endMs: 400 }], 500, 350)).toBe('Dr. Smith,');
+    // Timings that stop short of what played: unknown (the caller falls back to proportional).
+    expect(heardByWords(text, words.slice(0, 3), 2500, 2000)).toBeUndefined();
+    expect(splitHeard([{ text, durationMs: 2500, playedMs: 1500, words }])).toEqual({ heard: 'Hello, we are open', unheard: 'until nine tonight.' });
   });
 
   it('splits a reply across segments at the cut', () => {

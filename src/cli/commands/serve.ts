@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { type Logger, createLogger } from '../../log/logger.js';
 import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
 import type { ServerOptions } from '../../server/options.js';
-import { builtinAgent } from '../../agent/builtin.js';
+import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
 import { createServer } from '../../server/server.js';
 import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
@@ -26,7 +26,6 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
     keepalive: { intervalMs: cfg.pingIntervalMs },
-    agent: builtinAgent(),
     alerts: { webhookUrl: cfg.alertWebhook },
     logger,
   };
@@ -57,6 +56,7 @@ export function serveCommand(): Command {
     .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
+    .option('--agent <kind>', 'auto (AI agent when provider keys are set, else built-in), ai, builtin or echo (env CALLWIRE_AGENT)')
     .option('--dashboard-token <token>', 'token for the dashboard and browser phone; required on a non-loopback bind (prefer env DASHBOARD_TOKEN)')
     .option('-c, --config <file>', 'JSON config file (env CALLWIRE_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
@@ -65,7 +65,15 @@ export function serveCommand(): Command {
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
       const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      const selected = selectAgent(cfg.agent as AgentChoice, process.env);
+      logger.info({ agent: selected.kind }, `serving ${selected.reason}`);
+      try {
+        await verifyProviders(selected, (m) => logger.warn(m));
+      } catch (e) {
+        await store?.close();
+        throw e;
+      }
+      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');

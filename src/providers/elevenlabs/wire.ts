@@ -40,9 +40,16 @@ function parseElevenLabs(data: string): TtsWireEvent[] {
   const context = typeof m.contextId === 'string' ? m.contextId : typeof m.context_id === 'string' ? m.context_id : 'default';
   const out: TtsWireEvent[] = [];
   if (typeof m.audio === 'string' && m.audio !== '') {
-    const align = (m.alignment ?? m.normalizedAlignment) as { chars?: unknown } | null | undefined;
-    const chars = Array.isArray(align?.chars) ? align.chars.filter((x): x is string => typeof x === 'string').join('') : undefined;
-    out.push({ type: 'audio', context, bytes: Buffer.from(m.audio, 'base64'), chars });
+    // Prefer the alignment of the text as sent (not the normalised one) for mapping back to it.
+    const align = (m.alignment ?? m.normalizedAlignment) as { chars?: unknown; charStartTimesMs?: unknown; charDurationsMs?: unknown } | null | undefined;
+    const list = Array.isArray(align?.chars) ? align.chars.filter((x): x is string => typeof x === 'string') : undefined;
+    const starts = align?.charStartTimesMs;
+    const durations = align?.charDurationsMs;
+    const charEndsMs =
+      list !== undefined && Array.isArray(starts) && Array.isArray(durations) && starts.length === list.length && durations.length === list.length
+        ? starts.map((st, i) => Number(st) + Number(durations[i]))
+        : undefined;
+    out.push({ type: 'audio', context, bytes: Buffer.from(m.audio, 'base64'), chars: list?.join(''), charEndsMs: charEndsMs?.every(Number.isFinite) ? charEndsMs : undefined });
   }
   if (typeof m.error === 'string' || typeof m.message === 'string') {
     const msg = typeof m.message === 'string' ? m.message : String(m.error);

@@ -43,6 +43,14 @@ export class Segment {
   /** Watchdog for a vendor that stops sending audio. */
   audioTimer: TimerHandle | undefined;
   readonly queue: BoundedQueue<Uint8Array>;
+  /** Where word timings go (the caller's onWords). */
+  onWords: ((words: readonly TimedWord[]) => void) | undefined;
+  /** Audio ms delivered before the current wire context's audio begins (its timings' origin). */
+  timingBaseMs = 0;
+  /** End of the last word reported, ms: a re-requested context does not report a word twice. */
+  lastWordEndMs = -1;
+  /** A word being assembled from character alignment across chunks. */
+  pendingWord: { text: string; endMs: number } | undefined;
 
   constructor(wireId: string, capacityBytes: number, onCancel: () => void) {
     this.wireId = wireId;
@@ -52,6 +60,42 @@ export class Segment {
   /** Text not yet sent on the current wire context. */
   unsent(): string {
     return this.text.slice(this.base + this.sentUpTo);
+  }
+
+  /** Report words (ms on the context's timeline) that end after the last one reported. */
+  reportWords(words: readonly TimedWord[]): void {
+    const fresh = words.map((w) => ({ word: w.word, endMs: w.endMs + this.timingBaseMs })).filter((w) => w.endMs > this.lastWordEndMs);
+    if (fresh.length === 0) return;
+    this.lastWordEndMs = (fresh[fresh.length - 1] as TimedWord).endMs;
+    this.onWords?.(fresh);
+  }
+
+  /**
+   * Assemble words from a chunk's character alignment: `chunkStartMs` on the context's timeline,
+   * `charEndsMs` relative to the chunk. A word ends at its last character; whitespace separates.
+   */
+  alignChars(chars: string, charEndsMs: readonly number[], chunkStartMs: number): void {
+    const done: TimedWord[] = [];
+    [...chars].forEach((c, i) => {
+      if (/\s/.test(c)) {
+        if (this.pendingWord !== undefined) done.push({ word: this.pendingWord.text, endMs: this.pendingWord.endMs });
+        this.pendingWord = undefined;
+        return;
+      }
+      const end = chunkStartMs + (charEndsMs[i] ?? 0);
+      if (this.pendingWord === undefined) this.pendingWord = { text: c, endMs: end };
+      else {
+        this.pendingWord.text += c;
+        this.pendingWord.endMs = end;
+      }
+    });
+    if (done.length > 0) this.reportWords(done);
+  }
+
+  /** The context finished: the word in progress is complete. */
+  flushWord(): void {
+    if (this.pendingWord !== undefined) this.reportWords([{ word: this.pendingWord.text, endMs: this.pendingWord.endMs }]);
+    this.pendingWord = undefined;
   }
 
   /** Record chars spoken by a chunk (alignment). */

@@ -15,7 +15,7 @@ import { bytesPerMs } from '../audio-spec.js';
 import { backoffDelay, type RetryPolicy, withRetry } from '../net/retry.js';
 import { cancelledError, timeoutError } from '../net/failure.js';
 import type { VendorInfo } from '../net/vendor.js';
-import type { AudioSpec, ProviderMetric, TtsOpenOptions, TtsSession } from '../types.js';
+import type { AudioSpec, ProviderMetric, SynthesizeOptions, TimedWord, TtsOpenOptions, TtsSession } from '../types.js';
 import { Segment } from './segment.js';
 import { wordStart } from './text-progress.js';
 import type { TtsWire, TtsWireEvent } from './wire.js';
@@ -102,12 +102,12 @@ export class MuxTtsSession implements TtsSession {
     return ws;
   }
 
-  synthesize(text: string, options: { readonly signal: AbortSignal }): AsyncIterable<Uint8Array> {
-    return this.#speak(text, options.signal);
+  synthesize(text: string, options: SynthesizeOptions): AsyncIterable<Uint8Array> {
+    return this.#speak(text, options.signal, options.onWords);
   }
 
-  synthesizeStream(text: AsyncIterable<string>, options: { readonly signal: AbortSignal }): AsyncIterable<Uint8Array> {
-    return this.#speak(text, options.signal);
+  synthesizeStream(text: AsyncIterable<string>, options: SynthesizeOptions): AsyncIterable<Uint8Array> {
+    return this.#speak(text, options.signal, options.onWords);
   }
 
   async close(): Promise<void> {
@@ -131,12 +131,13 @@ export class MuxTtsSession implements TtsSession {
     this.#o.ctx.onMetric?.(m);
   }
 
-  async *#speak(input: string | AsyncIterable<string>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  async *#speak(input: string | AsyncIterable<string>, signal: AbortSignal, onWords?: (words: readonly TimedWord[]) => void): AsyncGenerator<Uint8Array> {
     if (this.#state === 'closed') throw new ProviderError('PROVIDER_UNAVAILABLE', this.#o.vendor.id, `${this.#o.vendor.label} session is closed.`);
     if (signal.aborted) return;
     await this.#takeSlot();
     const capacity = Math.round((this.#o.segmentCapacityMs ?? 120_000) * this.#bpms);
     const seg = new Segment(this.#nextId(), capacity, () => this.#cancel(seg));
+    seg.onWords = onWords;
     const onAbort = (): void => this.#cancel(seg);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -323,17 +324,25 @@ export class MuxTtsSession implements TtsSession {
       case 'audio': {
         const seg = this.#segments.get(ev.context);
         if (seg === undefined || seg.finished) return;
+        // The chunk starts where this context's audio so far ends (before skipping re-sent bytes).
+        if (ev.chars !== undefined && ev.charEndsMs !== undefined) seg.alignChars(ev.chars, ev.charEndsMs, seg.wireBytes / this.#bpms);
         this.#onAudio(seg, ev.bytes, ev.chars);
         return;
       }
       case 'words': {
         const seg = this.#segments.get(ev.context);
-        if (seg !== undefined) seg.words.push(...ev.words);
+        if (seg !== undefined) {
+          seg.words.push(...ev.words);
+          seg.reportWords(ev.words);
+        }
         return;
       }
       case 'done': {
         const seg = this.#segments.get(ev.context);
-        if (seg !== undefined) this.#finish(seg, undefined);
+        if (seg !== undefined) {
+          seg.flushWord();
+          this.#finish(seg, undefined);
+        }
         return;
       }
       case 'error': {
@@ -457,6 +466,9 @@ export class MuxTtsSession implements TtsSession {
     seg.endSent = false;
     seg.wireBytes = 0;
     seg.words = [];
+    // The new context's timings start at the audio already delivered, minus what it will re-send.
+    seg.timingBaseMs = (seg.delivered - seg.skipBytes) / this.#bpms;
+    seg.pendingWord = undefined;
     seg.spokenPos = undefined;
     this.#segments.set(seg.wireId, seg);
     if (seg.text.slice(from).trim() === '') {

@@ -13,8 +13,11 @@ export interface TimedWord {
 
 /** One thing a server message told us. */
 export type TtsWireEvent =
-  /** Audio for a context; `chars` is the input text this chunk speaks (alignment), when sent. */
-  | { readonly type: 'audio'; readonly context: string; readonly bytes: Uint8Array; readonly chars?: string }
+  /**
+   * Audio for a context; `chars` is the input text this chunk speaks (alignment), when sent,
+   * and `charEndsMs` when each of those characters ends, in ms from the chunk's start.
+   */
+  | { readonly type: 'audio'; readonly context: string; readonly bytes: Uint8Array; readonly chars?: string; readonly charEndsMs?: readonly number[] }
   /** Word timings for a context. */
   | { readonly type: 'words'; readonly context: string; readonly words: readonly TimedWord[] }
   /** The context has produced all its audio. */

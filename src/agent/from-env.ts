@@ -1,0 +1,104 @@
+/**
+ * Which agent `callwire serve` runs: the AI agent when provider keys are present
+ * (DEEPGRAM_API_KEY, OPENAI_API_KEY, and ELEVENLABS_API_KEY or CARTESIA_API_KEY; OpenAI's own
+ * voice when only OpenAI is set), otherwise the built-in agent, which needs no keys. The
+ * choice and its reason are stated at start-up, and credentials are checked before the
+ * server takes calls, so a bad key fails loudly at start instead of on the first caller.
+ */
+import { ConfigError, isCallwireError } from '../errors.js';
+import { CartesiaTts } from '../providers/cartesia/index.js';
+import { DeepgramStt } from '../providers/deepgram/index.js';
+import { ElevenLabsTts } from '../providers/elevenlabs/index.js';
+import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
+import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
+import { echoHandler } from './echo.js';
+import type { StreamHandler } from '../server/options.js';
+import { builtinAgent } from './builtin.js';
+import { type Agent, defineAgent } from './define-agent.js';
+
+/** What `--agent` accepts. */
+export type AgentChoice = 'auto' | 'ai' | 'builtin' | 'echo';
+
+/** The agent to serve, and why. */
+export interface SelectedAgent {
+  readonly kind: 'ai' | 'builtin' | 'echo';
+  /** One sentence for the start-up log: what runs and why. */
+  readonly reason: string;
+  readonly agent?: Agent;
+  readonly onStream?: StreamHandler;
+  /** The AI agent's providers (for verification). */
+  readonly providers?: { readonly stt: SttProvider; readonly llm: LlmProvider; readonly tts: TtsProvider };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_INSTRUCTIONS =
+  'You are a friendly, efficient assistant answering a phone call. Keep every answer to one or two short sentences, speak naturally, and never use lists, markdown or emoji: everything you write is read aloud.';
+
+function has(env: Env, name: string): boolean {
+  return (env[name] ?? '').trim() !== '';
+}
+
+function ttsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
+  if (has(env, 'ELEVENLABS_API_KEY')) return { tts: new ElevenLabsTts({ env, voiceId: env.ELEVENLABS_VOICE_ID || undefined }), label: 'ElevenLabs' };
+  if (has(env, 'CARTESIA_API_KEY')) return { tts: new CartesiaTts({ env, voiceId: env.CARTESIA_VOICE_ID || undefined }), label: 'Cartesia' };
+  if (has(env, 'OPENAI_API_KEY')) return { tts: new OpenAiTts({ env }), label: 'OpenAI TTS' };
+  return undefined;
+}
+
+/** What the AI agent still needs, as env var names. */
+export function missingForAi(env: Env): string[] {
+  const missing: string[] = [];
+  if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
+  if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server)');
+  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY')) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
+  return missing;
+}
+
+/** Build the agent for a choice. @throws ConfigError when `ai` is asked for without its keys */
+export function selectAgent(choice: AgentChoice, env: Env = process.env): SelectedAgent {
+  if (choice === 'echo') return { kind: 'echo', reason: 'echo (--agent echo): callers hear their own audio back', onStream: echoHandler };
+  if (choice === 'builtin') return { kind: 'builtin', reason: 'the built-in agent (--agent builtin)', agent: builtinAgent() };
+  const missing = missingForAi(env);
+  if (missing.length > 0) {
+    if (choice === 'ai') throw new ConfigError('CONFIG_MISSING', `--agent ai needs ${missing.join(', ')}`);
+    return { kind: 'builtin', reason: `the built-in agent (no API keys needed); for the AI agent set ${missing.join(', ')}`, agent: builtinAgent() };
+  }
+  const stt = new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
+  const model = env.LLM_MODEL || 'gpt-4o-mini';
+  const llm = new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
+  const voice = ttsFromEnv(env) as { tts: TtsProvider; label: string };
+  const agent = defineAgent({
+    instructions: env.AGENT_INSTRUCTIONS || DEFAULT_INSTRUCTIONS,
+    greeting: env.AGENT_GREETING || 'Hello! How can I help you today?',
+    stt,
+    llm,
+    tts: voice.tts,
+  });
+  return {
+    kind: 'ai',
+    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice) because its API keys are set`,
+    agent,
+    providers: { stt, llm, tts: voice.tts },
+  };
+}
+
+/**
+ * Check every provider's credentials (and model) before taking calls. An authentication or
+ * request problem is thrown (start-up stops with its message); a provider that is merely
+ * unreachable right now is reported through `warn` and does not stop the server.
+ */
+export async function verifyProviders(selected: SelectedAgent, warn: (message: string) => void, timeoutMs = 15_000): Promise<void> {
+  const p = selected.providers;
+  if (p === undefined) return;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const results = await Promise.allSettled([p.stt.verify?.(signal), p.llm.verify?.(signal), p.tts.verify?.(signal)]);
+  for (const r of results) {
+    if (r.status === 'fulfilled') continue;
+    const e = r.reason;
+    if (isCallwireError(e) && (e.code === 'PROVIDER_AUTH_FAILED' || e.code === 'PROVIDER_BAD_REQUEST' || e.code === 'PROVIDER_QUOTA_EXCEEDED' || e.family === 'config')) throw e;
+    const message = isCallwireError(e) ? `${e.code}: ${e.message}` : String(e);
+    warn(`could not verify a provider at start-up (${message}); serving anyway`);
+  }
+}
+
