@@ -1,13 +1,13 @@
 /**
- * Who may use the dashboard. Bound to loopback, it is open (only this machine can reach
- * it). Bound to any other address it needs the dashboard token: a login form posts it and
+ * Who may use the dashboard. Bound to loopback, it is open to requests from this machine
+ * (not to ones a tunnel or proxy forwarded to the loopback port). Bound to any other address it needs the dashboard token: a login form posts it and
  * gets an HttpOnly, SameSite=Strict session cookie, or a client sends
  * `Authorization: Bearer <token>`. With no token configured on such a bind the dashboard
  * stays off: a secret is never invented and printed.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isLoopbackHost } from './loopback.js';
+import { isLocalRequest, isLoopbackHost } from '../server/loopback.js';
 
 /** How the dashboard is reachable. */
 export type AccessMode = 'open' | 'token' | 'disabled';
@@ -69,7 +69,8 @@ export class DashboardAccess {
 
   /** Whether a request may use the dashboard: open mode, a valid session cookie or a bearer token. */
   allowed(req: IncomingMessage): boolean {
-    if (this.#mode === 'open') return true;
+    // Open mode is for this machine only: a tunnel or proxy to the loopback port is not.
+    if (this.#mode === 'open') return isLocalRequest(req);
     if (this.#mode === 'disabled') return false;
     const auth = req.headers.authorization;
     if (typeof auth === 'string' && auth.length <= 1024) {

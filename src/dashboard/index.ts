@@ -4,7 +4,7 @@
  * agent over the Plivo protocol. Mount it on a server that has a store.
  */
 export { DashboardAccess, accessMode, type AccessMode } from './access.js';
-export { isLoopbackHost } from './loopback.js';
+export { isLoopbackHost } from '../server/loopback.js';
 export { type Dashboard, type DashboardOptions, mountDashboard } from './mount.js';
 export { PHONE_CALLER, PhoneTokens, type PhoneSession } from './phone-tokens.js';
 export type { LiveFeedOptions } from './live-feed.js';

@@ -73,7 +73,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   const announce = (host: string, url: string): void => {
     const mode = access.bind(host);
     if (mode === 'open') {
-      log.info(`dashboard: ${url}/ and browser phone: ${url}/phone (open: the server binds loopback ${host}). A tunnel (ngrok, cloudflared) makes them public: set DASHBOARD_TOKEN whenever you use one`);
+      log.info(`dashboard: ${url}/ and browser phone: ${url}/phone (open: the server binds loopback ${host}). A tunnel (ngrok, cloudflared) makes them public: set DASHBOARD_TOKEN whenever you use one (requests that arrive through a proxy or tunnel are refused without it)`);
     } else if (mode === 'token') {
       log.info(`dashboard: ${url}/ and browser phone: ${url}/phone (sign in with DASHBOARD_TOKEN)`);
     } else {
@@ -122,6 +122,11 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       return true;
     }
     if (!access.allowed(req)) {
+      if (access.mode === 'open') {
+        // Open mode serves this machine only; this request came through a proxy or tunnel.
+        jsonError(res, 403, 'the dashboard is open only to this machine, and this request came through a proxy or tunnel: set DASHBOARD_TOKEN to use it remotely');
+        return true;
+      }
       if (isApi) jsonError(res, 401, 'sign in first (POST /api/login) or send Authorization: Bearer <DASHBOARD_TOKEN>');
       else redirect(res, `/login?next=${encodeURIComponent(path)}`);
       return true;

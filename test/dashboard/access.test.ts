@@ -81,6 +81,10 @@ describe('dashboard access rules', () => {
       expect(login.status).toBe(303);
       expect(login.headers.get('location')).toBe('/');
       expect(d.logText()).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/ .*open: the server binds loopback 127\.0\.0\.1.*set DASHBOARD_TOKEN whenever you use one/);
+      // A tunnel (ngrok, cloudflared) forwards public requests to the loopback port: not local.
+      for (const header of [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-forwarded-host': 'abc.ngrok.app' }, { 'cf-connecting-ip': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+        expect((await fetch(`${d.http}/api/streams`, { headers: header })).status).toBe(403);
+      }
     } finally {
       await d.close();
     }
