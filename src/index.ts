@@ -106,4 +106,5 @@ export { ELEVENLABS, ELEVENLABS_DEFAULT_VOICE, ElevenLabsTts, type ElevenLabsTts
 export { CARTESIA, CARTESIA_DEFAULT_VOICE, CARTESIA_VERSION, CartesiaTts, type CartesiaTtsOptions } from './providers/cartesia/index.js';
 export type { RetryOptions } from './providers/net/retry.js';
 export type { VendorInfo } from './providers/net/vendor.js';
+export { mountDashboard, type Dashboard, type DashboardOptions } from './dashboard/index.js';
 export { DEFAULT_DOCTOR_BUDGET, renderDoctorText, runDoctor, type CheckResult, type CheckStatus, type DoctorBudget, type DoctorOptions, type DoctorReport } from './doctor/index.js';

@@ -6,7 +6,7 @@
  * first segment's leading silence is trimmed, and a checkpoint after its first frame tells
  * the latency ledger when the caller started hearing the reply.
  */
-import { SPEECH_PEAK_THRESHOLD, firstAbove } from '../audio/level.js';
+import { SPEECH_PEAK_THRESHOLD, firstAbove, firstAboveMulaw } from '../audio/level.js';
 import { decodeMulaw } from '../audio/mulaw.js';
 import { concatBytes, l16ToPcm } from '../audio/pcm.js';
 import type { Clock } from '../clock.js';
@@ -213,17 +213,16 @@ export class Utterance {
     if (input === undefined) return;
     let audio = input;
     if (this.#trimming && seg.index === 0) {
-      const pcm = 'pcm' in audio ? audio.pcm : 'mulaw' in audio ? decodeMulaw(audio.mulaw) : undefined;
-      if (pcm !== undefined) {
-        const rate = 'pcm' in audio ? audio.sampleRate : 8000;
-        const i = firstAbove(pcm, SPEECH_PEAK_THRESHOLD);
-        if (i === -1) {
-          seg.trimmedMs += (pcm.length / rate) * 1000;
-          return; // still leading silence: drop it
-        }
-        seg.trimmedMs += (i / rate) * 1000;
-        if (i > 0) audio = 'pcm' in audio ? { pcm: audio.pcm.subarray(i), sampleRate: audio.sampleRate } : { mulaw: (audio as { mulaw: Uint8Array }).mulaw.subarray(i) };
+      // Find the first loud sample (mu-law is scanned in place: no per-call decode of a cached phrase).
+      const rate = 'pcm' in audio ? audio.sampleRate : 8000;
+      const i = 'pcm' in audio ? firstAbove(audio.pcm, SPEECH_PEAK_THRESHOLD) : 'mulaw' in audio ? firstAboveMulaw(audio.mulaw, SPEECH_PEAK_THRESHOLD) : 0;
+      const samples = 'pcm' in audio ? audio.pcm.length : 'mulaw' in audio ? audio.mulaw.length : 0;
+      if (i === -1) {
+        seg.trimmedMs += (samples / rate) * 1000;
+        return; // still leading silence: drop it
       }
+      seg.trimmedMs += (i / rate) * 1000;
+      if (i > 0) audio = 'pcm' in audio ? { pcm: audio.pcm.subarray(i), sampleRate: audio.sampleRate } : { mulaw: (audio as { mulaw: Uint8Array }).mulaw.subarray(i) };
       this.#trimming = false;
     }
     if (!this.#firstMarked && seg.index === 0 && this.#o.ledger !== undefined) {

@@ -51,6 +51,35 @@ export class Framer {
   }
 
   /**
+   * Like {@link push}, but returns whole-frame spans instead of single frames: at most a
+   * completed carried-over frame (a copy) and one view of the input covering its whole frames.
+   * No per-frame allocation; the views share the input's memory, so the caller must not modify
+   * the input afterwards. The remainder is copied and carried as usual.
+   */
+  pushSpans(bytes: Uint8Array): Uint8Array[] {
+    const spans: Uint8Array[] = [];
+    let i = 0;
+    if (this.#fill > 0) {
+      const take = Math.min(this.frameBytes - this.#fill, bytes.length);
+      this.#pending.set(bytes.subarray(0, take), this.#fill);
+      this.#fill += take;
+      i = take;
+      if (this.#fill === this.frameBytes) {
+        spans.push(this.#pending.slice());
+        this.#fill = 0;
+      }
+    }
+    const whole = Math.floor((bytes.length - i) / this.frameBytes) * this.frameBytes;
+    if (whole > 0) spans.push(bytes.subarray(i, i + whole));
+    i += whole;
+    if (i < bytes.length) {
+      this.#pending.set(bytes.subarray(i), 0);
+      this.#fill = bytes.length - i;
+    }
+    return spans;
+  }
+
+  /**
    * Return the remainder as a final frame padded with `padByte` (0xFF is mu-law silence,
    * 0 is L16 silence), or undefined when nothing is held.
    */

@@ -7,6 +7,6 @@ export { concatBytes, concatPcm, floatToPcm, l16ToPcm, l16ToPcmInto, pcmToL16, p
 export { SUPPORTED_RATES, createResampler, type Resampler, type ResamplerOptions } from './resampler.js';
 export { Framer, splitFrames } from './framer.js';
 export { decodeWav, encodeWav, interleaveStereo, isWav, parseWav, stripWavHeader, type WavEncoding, type WavInfo } from './wav.js';
-export { SPEECH_PEAK_THRESHOLD, dbfs, firstAbove, highBandRatio, peak, rms } from './level.js';
+export { SPEECH_PEAK_THRESHOLD, dbfs, firstAbove, firstAboveMulaw, highBandRatio, peak, rms } from './level.js';
 export { dtmfTone, silence, tone, type ToneOptions } from './generate.js';
 export { WireDecoder, WireEncoder, pcmToWire, silenceByte, wireToPcm, type WireAudioFormat } from './codec.js';

@@ -1,4 +1,5 @@
 /** Signal levels for meters, VAD gates and the doctor's signal checks. */
+import { MULAW_DECODE_TABLE } from './mulaw.js';
 
 /** Root-mean-square amplitude of PCM16 (0..32768). */
 export function rms(pcm: Int16Array): number {
@@ -57,5 +58,11 @@ export const SPEECH_PEAK_THRESHOLD = 1000;
 /** Index of the first sample whose magnitude exceeds `threshold`, or -1. */
 export function firstAbove(pcm: Int16Array, threshold = SPEECH_PEAK_THRESHOLD): number {
   for (let i = 0; i < pcm.length; i++) if (Math.abs(pcm[i] as number) > threshold) return i;
+  return -1;
+}
+
+/** {@link firstAbove} on mu-law bytes, without decoding them into a new buffer. */
+export function firstAboveMulaw(bytes: Uint8Array, threshold = SPEECH_PEAK_THRESHOLD): number {
+  for (let i = 0; i < bytes.length; i++) if (Math.abs(MULAW_DECODE_TABLE[bytes[i] as number] as number) > threshold) return i;
   return -1;
 }

@@ -33,6 +33,8 @@ export interface ServeConfig {
   retentionDays: number;
   alertWebhook?: string;
   agent: string;
+  /** Required for the dashboard and browser phone when the server binds a non-loopback address. */
+  dashboardToken?: string;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level' | 'agent';
@@ -74,7 +76,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'retentionDays', flag: 'retentionDays', env: 'RETENTION_DAYS', kind: 'int', min: 0, max: 3650, def: 30 },
   { key: 'alertWebhook', flag: 'alertWebhook', env: 'ALERT_WEBHOOK_URL', kind: 'url' },
   { key: 'agent', flag: 'agent', env: 'CALLWIRE_AGENT', kind: 'agent', def: 'auto' },
+  { key: 'dashboardToken', flag: 'dashboardToken', env: 'DASHBOARD_TOKEN', kind: 'string' },
 ];
+
+/** Shortest dashboard token accepted: a short one invites guessing. */
+export const MIN_DASHBOARD_TOKEN = 16;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -167,6 +173,12 @@ export function resolveServeConfig(flags: Record<string, unknown>, env: NodeJS.P
   const cfg = out as unknown as ServeConfig;
   if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) {
     throw new ConfigError('CONFIG_MISSING', 'TLS needs both --tls-cert and --tls-key (or TLS_CERT and TLS_KEY)');
+  }
+  if (cfg.dashboardToken !== undefined && cfg.dashboardToken.length < MIN_DASHBOARD_TOKEN) {
+    // The value itself is never echoed: it is a secret.
+    throw new ConfigError('CONFIG_INVALID', `dashboardToken: expected at least ${MIN_DASHBOARD_TOKEN} characters, got ${cfg.dashboardToken.length} (use a long random secret, e.g. openssl rand -hex 24)`, {
+      details: { setting: 'dashboardToken' },
+    });
   }
   if (cfg.publicUrl?.startsWith('http://') && !cfg.insecure) {
     throw new ConfigError('CONFIG_INVALID', 'publicUrl: http:// gives Plivo a ws:// stream URL, which Plivo rejects; use https:// or pass --insecure for local development');

@@ -40,11 +40,7 @@ export function publicOrigin(req: IncomingMessage, publicUrl: URL | undefined, t
   return { scheme, host, prefix: '' };
 }
 
-/** True for hosts only this machine can reach (development). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\./.test(h) || h.endsWith('.localhost');
-}
+export { isLoopbackHost } from './loopback.js';
 
 /** The http(s) URL of a path on the public origin. */
 export function httpUrl(o: PublicOrigin, path: string): string {

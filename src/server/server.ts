@@ -29,9 +29,11 @@ import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from '.
 import { RateLimiter } from './rate-limit.js';
 import { observeServer } from './observe.js';
 import { storeStreams } from './store-glue.js';
+import { type StoreRecord, StoreTee } from './store-tee.js';
+import type { StreamStore } from '../store/types.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
-import { type UpgradeRejection, handleUpgrade } from './upgrade.js';
+import { type StreamTokenVerifier, type UpgradeRejection, handleUpgrade } from './upgrade.js';
 
 /** Where the server listens. */
 export interface ListenInfo {
@@ -48,6 +50,10 @@ export interface ServerEvents {
   rejected: UpgradeRejection;
   /** An HTTP request refused (signature, size): route and reason. */
   refused: { readonly route: string; readonly status: number; readonly code?: string };
+  /** The server is listening. */
+  listening: ListenInfo;
+  /** A write the server made to its store about a stream (the dashboard's live view). */
+  record: StoreRecord;
 }
 
 /** A route an app adds beside Plivo's (the dashboard and metrics use this). */
@@ -67,6 +73,7 @@ export class CallwireServer {
   readonly #raw: ServerOptions;
   readonly #routes: RouteHandler[] = [];
   #listen: ListenInfo | undefined;
+  #streamTokens: StreamTokenVerifier | undefined;
   #drainWaiters: (() => void)[] = [];
 
   constructor(options: ServerOptions = {}) {
@@ -110,11 +117,11 @@ export class CallwireServer {
     const agent = options.onStream === undefined ? options.agent : undefined;
     observeServer(this, this.metrics, this.alerts, agent);
     if (options.store !== undefined) {
-      storeStreams(this, options.store, clock, log, agent, options.recording);
+      storeStreams(this, new StoreTee(options.store, (r) => this.#events.emit('record', r)), clock, log, agent, options.recording);
       this.metrics.store(options.store);
     }
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r));
+      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r), this.#streamTokens);
     });
   }
 
@@ -126,6 +133,20 @@ export class CallwireServer {
   /** Add a route served before Plivo's routes' 404 (return true when handled). */
   route(handler: RouteHandler): void {
     this.#routes.push(handler);
+  }
+
+  /**
+   * Let stream upgrades that carry `?phone=<token>` in, instead of a Plivo signature, when
+   * `verify` accepts the token (the dashboard's browser phone). `verify` returns the call's
+   * parameters, or undefined to refuse with 403.
+   */
+  acceptStreamTokens(verify: StreamTokenVerifier): void {
+    this.#streamTokens = verify;
+  }
+
+  /** The store given in the options (reads; the server writes to it). */
+  get store(): StreamStore | undefined {
+    return this.#raw.store;
   }
 
   /** Live streams. */
@@ -166,6 +187,7 @@ export class CallwireServer {
         this.#raw.store?.endOrphans(Date.now()).catch(() => undefined);
         // Fixed phrases (greeting, fillers, prompts) are synthesized now, not on the first call.
         this.#raw.agent?.prewarm(this.options.format).catch((e: unknown) => this.#ctx.log.warn({ err: (e as Error).message }, 'could not pre-generate the agent\'s fixed phrases'));
+        this.#events.emit('listening', this.#listen);
         resolve(this.#listen);
       });
     });

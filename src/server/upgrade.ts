@@ -30,6 +30,9 @@ function reject(socket: Duplex, status: number, message: string, extra: Record<s
   socket.destroy();
 }
 
+/** Checks a `?phone=` token on a stream upgrade: the call's parameters, or undefined to refuse. */
+export type StreamTokenVerifier = (token: string) => Record<string, string> | undefined;
+
 /** Gate one upgrade request; on success hands the socket to `accept` with the call's parameters. */
 export function handleUpgrade(
   ctx: ServerContext,
@@ -39,6 +42,7 @@ export function handleUpgrade(
   head: Buffer,
   accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin) => void,
   onReject: (r: UpgradeRejection) => void,
+  streamTokens?: StreamTokenVerifier,
 ): void {
   socket.on('error', () => socket.destroy());
   const ip = clientIp(req, ctx.options.trustProxy);
@@ -72,6 +76,19 @@ export function handleUpgrade(
     return;
   }
   const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);
+  // The dashboard's browser phone: a short-lived, single-use token minted for a signed-in
+  // dashboard user stands in for Plivo's signature, so signatures can stay on in production.
+  const phone = url.searchParams.get('phone');
+  if (phone !== null) {
+    const params = streamTokens?.(phone);
+    if (params === undefined) {
+      ctx.log.warn({ ip }, 'upgrade refused: the browser phone token is invalid, expired or already used');
+      refuse(403, streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used', 'PHONE_TOKEN_INVALID');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, params, origin));
+    return;
+  }
   if (ctx.options.authToken !== undefined) {
     const candidates = signatureCandidates(req, origin, true);
     const result = checkSignature(

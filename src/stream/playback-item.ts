@@ -26,6 +26,8 @@ export interface PlaybackOptions {
 /** The state of a playback item. */
 export type PlaybackState = 'queued' | 'sending' | 'sent' | 'played' | 'cleared';
 
+const EMPTY = new Uint8Array(0);
+
 interface Span {
   start: number;
   duration: number;
@@ -39,9 +41,10 @@ export class PlaybackItem {
   /** Resolves when the item was played (checkpoint acknowledged) or cleared. */
   readonly done: Promise<PlaybackResult>;
 
-  /** Frames not yet sent, oldest first (from `head`). */
-  frames: Uint8Array[] = [];
+  /** Audio not yet sent, as whole-frame spans, oldest first (from `head`, at byte `offset`). */
+  spans: Uint8Array[] = [];
   head = 0;
+  offset = 0;
   /** No more audio will be added. */
   ended = false;
   state: PlaybackState = 'queued';
@@ -74,7 +77,29 @@ export class PlaybackItem {
 
   /** Frames waiting to be sent. */
   get pendingFrames(): number {
-    return this.frames.length - this.head;
+    return this.writtenFrames - this.sentFrames;
+  }
+
+  /** Add whole-frame spans (views are kept, not copied). */
+  append(spans: readonly Uint8Array[]): void {
+    for (const s of spans) if (s.length > 0) this.spans.push(s);
+  }
+
+  /** Take the next frame as a view (it is sent at once, so no copy is needed). */
+  takeFrame(frameBytes: number): Uint8Array {
+    const span = this.spans[this.head] as Uint8Array;
+    const frame = span.subarray(this.offset, this.offset + frameBytes);
+    this.offset += frameBytes;
+    if (this.offset >= span.length) {
+      this.spans[this.head] = EMPTY;
+      this.head++;
+      this.offset = 0;
+      if (this.head > 32 && this.head * 2 > this.spans.length) {
+        this.spans = this.spans.slice(this.head);
+        this.head = 0;
+      }
+    }
+    return frame;
   }
 
   /** Record that a frame of `duration` ms will play at Plivo starting at `start` (monotonic ms). */
@@ -102,8 +127,9 @@ export class PlaybackItem {
   settle(status: 'played' | 'cleared', playedMs: number): void {
     if (this.state === 'played' || this.state === 'cleared') return;
     this.state = status;
-    this.frames = [];
+    this.spans = [];
     this.head = 0;
+    this.offset = 0;
     this.#resolve({ status, durationMs: this.durationMs, playedMs: Math.min(this.durationMs, Math.max(0, playedMs)) });
   }
 }

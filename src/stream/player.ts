@@ -81,7 +81,6 @@ export class PlaybackWriter {
   readonly #player: Player;
   readonly #framer: Framer;
   readonly #converter: OutboundConverter;
-  readonly #frameMs = 20;
   #closed = false;
 
   /** @internal created by Player.open */
@@ -113,8 +112,10 @@ export class PlaybackWriter {
   write(input: AudioInput): boolean {
     if (this.#closed || this.item.state === 'cleared') return false;
     const wire = this.#converter.convert(input);
-    const frames = this.#framer.push(wire);
-    if (frames.length > 0) this.#player.enqueue(this.item, frames, this.#frameMs);
+    // Whole-frame views of the converted audio, not a copy per frame: a cached greeting shared
+    // by every call is queued by reference. (Hence: do not modify audio after writing it.)
+    const spans = this.#framer.pushSpans(wire);
+    if (spans.length > 0) this.#player.enqueue(this.item, spans);
     return true;
   }
 
@@ -143,7 +144,7 @@ export class PlaybackWriter {
     const last = this.#framer.flush(this.#pad);
     this.#converter.destroy();
     this.item.ended = true;
-    this.#player.enqueue(this.item, last === undefined ? [] : [last], this.#frameMs);
+    this.#player.enqueue(this.item, last === undefined ? [] : [last]);
   }
 
   /** @internal */
@@ -234,14 +235,17 @@ export class Player implements Pumpable {
   }
 
   /** @internal called by PlaybackWriter */
-  enqueue(item: PlaybackItem, frames: Uint8Array[], frameMs: number): void {
+  enqueue(item: PlaybackItem, spans: Uint8Array[]): void {
     if (item.state === 'cleared' || this.#destroyed) return;
-    const ms = frames.length * frameMs;
+    let bytes = 0;
+    for (const s of spans) bytes += s.length;
+    const frames = bytes / this.format.frameBytes;
+    const ms = frames * this.#frameMs;
     if (this.#queuedMs + ms > this.#maxQueuedMs) {
       throw new StreamError('STREAM_QUEUE_FULL', `more than ${this.#maxQueuedMs} ms of audio would wait unsent; write slower or clear()`);
     }
-    for (const f of frames) item.frames.push(f);
-    item.writtenFrames += frames.length;
+    item.append(spans);
+    item.writtenFrames += frames;
     item.durationMs += ms;
     this.#queuedMs += ms;
     this.#kick();
@@ -360,13 +364,7 @@ export class Player implements Pumpable {
         return true;
       }
       if (this.#degraded && buffered < this.#maxBuffered / 2) this.#degraded = false;
-      const frame = item.frames[item.head] as Uint8Array;
-      item.frames[item.head] = EMPTY;
-      item.head++;
-      if (item.head > 64 && item.head * 2 > item.frames.length) {
-        item.frames = item.frames.slice(item.head);
-        item.head = 0;
-      }
+      const frame = item.takeFrame(this.format.frameBytes);
       const start = Math.max(now, this.#playoutEnd);
       this.#playoutEnd = start + this.#frameMs;
       if (item.firstSentAt === undefined) {
@@ -429,5 +427,3 @@ export class Player implements Pumpable {
     for (const w of waiters) w();
   }
 }
-
-const EMPTY = new Uint8Array(0);

@@ -6,6 +6,7 @@ import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../serv
 import type { ServerOptions } from '../../server/options.js';
 import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
 import { createServer } from '../../server/server.js';
+import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
 
@@ -56,6 +57,7 @@ export function serveCommand(): Command {
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
     .option('--agent <kind>', 'auto (AI agent when provider keys are set, else built-in), ai, builtin or echo (env CALLWIRE_AGENT)')
+    .option('--dashboard-token <token>', 'token for the dashboard and browser phone; required on a non-loopback bind (prefer env DASHBOARD_TOKEN)')
     .option('-c, --config <file>', 'JSON config file (env CALLWIRE_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
@@ -72,6 +74,9 @@ export function serveCommand(): Command {
         throw e;
       }
       const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      // The dashboard reads the stream records, so it comes with the store.
+      const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
+      if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
@@ -86,6 +91,7 @@ export function serveCommand(): Command {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
+          dashboard?.close();
           void server.drain().then(async ({ closedAtTimeout }) => {
             await store?.close();
             logger.info({ closedAtTimeout }, 'drained; exiting');

@@ -1,0 +1,69 @@
+/**
+ * Signing in and out: the login form posts the dashboard token (form-encoded, at most
+ * 1 KiB), rate-limited per client address. Success sets the session cookie and goes back
+ * to the page that asked; failure goes back to the form with a message. The token is
+ * never logged or echoed.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type { Logger } from '../log/logger.js';
+import { BodyTooLarge, clientIp, readBody } from '../server/http-io.js';
+import type { RateLimiter } from '../server/rate-limit.js';
+import { DashboardAccess } from './access.js';
+import { jsonError, redirect, sameOrigin } from './respond.js';
+
+const MAX_LOGIN_BODY = 1024;
+
+/** How to tell this site's own requests (see {@link sameOrigin}). */
+export interface SiteCheck {
+  readonly trustProxy: boolean;
+  readonly publicHost: string | undefined;
+}
+
+/** Where to go after signing in: a local path only (no open redirect). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]{0,256}$/.test(next) ? next : '/';
+}
+
+/** POST /api/login. */
+export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, limiter: RateLimiter, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
+  const ip = clientIp(req, site.trustProxy);
+  if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
+    jsonError(res, 403, 'cross-origin sign-in refused');
+    return;
+  }
+  if (!limiter.take(ip)) {
+    log.warn({ ip }, 'dashboard sign-in refused: too many attempts from one address');
+    jsonError(res, 429, 'too many sign-in attempts; wait a few seconds', { 'retry-after': '5' });
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_LOGIN_BODY);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) {
+      jsonError(res, 413, 'sign-in form too large');
+      return;
+    }
+    throw e;
+  }
+  const form = parseQuery(body.toString('utf8'));
+  const token = typeof form.token === 'string' ? form.token : '';
+  const next = safeNext(form.next);
+  if (!access.tokenMatches(token)) {
+    log.warn({ ip }, 'dashboard sign-in failed: wrong token');
+    redirect(res, `/login?failed=1&next=${encodeURIComponent(next)}`);
+    return;
+  }
+  log.info({ ip }, 'dashboard sign-in');
+  redirect(res, next, { 'set-cookie': access.sessionCookie(secure) });
+}
+
+/** POST /api/logout. */
+export function logout(req: IncomingMessage, res: ServerResponse, site: SiteCheck): void {
+  if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
+    jsonError(res, 403, 'cross-origin sign-out refused');
+    return;
+  }
+  redirect(res, '/login', { 'set-cookie': DashboardAccess.clearCookie() });
+}
