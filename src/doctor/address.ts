@@ -38,13 +38,6 @@ export function classifyAddress(address: string): AddressKind {
   return 'public';
 }
 
-/** True for host names only this machine resolves to itself (by name, before any DNS). */
-export function isLoopbackName(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  return isIP(h) !== 0 && classifyAddress(h) === 'loopback';
-}
-
 /** Words for an address class, for messages. */
 export function describeKind(kind: AddressKind): string {
   switch (kind) {

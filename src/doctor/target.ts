@@ -4,7 +4,8 @@
  * the target counts as local development (see {@link isLocal}).
  */
 import type { Clock } from '../clock.js';
-import { classifyAddress, isLoopbackName } from './address.js';
+import { isLoopbackHost } from '../server/loopback.js';
+import { classifyAddress } from './address.js';
 import { type DnsOutcome, type TcpOutcome, probeTcp, resolveHost } from './net-probes.js';
 import type { DoctorModeOption } from './options.js';
 import { type TlsOutcome, probeTls } from './tls-probe.js';
@@ -67,7 +68,7 @@ export async function probeTarget(raw: string, target: CheckTarget, mode: Doctor
   const port = defaultPort(url);
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   const dns = await resolveHost(host, timeoutMs, clock);
-  const loopback = isLoopbackName(host) || (dns.kind === 'resolved' && dns.addresses.every((a) => classifyAddress(a) === 'loopback'));
+  const loopback = isLoopbackHost(host) || (dns.kind === 'resolved' && dns.addresses.every((a) => classifyAddress(a) === 'loopback'));
   const base = { target, raw, url, host, port, secure, loopback, local: isLocal(mode, loopback), dns };
   if (dns.kind !== 'resolved') return { ...base, tcp: undefined, tls: undefined };
   const tcp = await probeTcp(dns.addresses[0] as string, port, timeoutMs, clock);

@@ -10,7 +10,8 @@ import { isIP } from 'node:net';
 import { isCallwireError } from '../errors.js';
 import { STREAM_FORMATS } from '../protocol/format.js';
 import type { StreamXmlInfo } from '../protocol/read-stream-xml.js';
-import { classifyAddress, describeKind, isLoopbackName } from './address.js';
+import { isLoopbackHost } from '../server/loopback.js';
+import { classifyAddress, describeKind } from './address.js';
 import { shownUrl } from './signature-checks.js';
 import type { AnswerFetch } from './answer-fetch.js';
 import { type CallbackOutcome, type CheckResult, result } from './types.js';
@@ -119,7 +120,7 @@ function statusCallbackCheck(info: StreamXmlInfo, callbacks: readonly CallbackOu
   }
   const shown = url.slice(0, 120);
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const kind = isLoopbackName(host) ? 'loopback' : isIP(host) !== 0 ? classifyAddress(host) : 'public';
+  const kind = isLoopbackHost(host) ? 'loopback' : isIP(host) !== 0 ? classifyAddress(host) : 'public';
   if (!local && kind !== 'public') {
     return result('xml.status-callback', 'fail', `statusCallbackUrl ${shown} is ${describeKind(kind)}: Plivo cannot reach it`, data, {
       fix: 'use the public https:// URL of your server for statusCallbackUrl (callwire builds it from PUBLIC_URL)',

@@ -1,7 +1,7 @@
 // The doctor's pure parts: address classes, loopback names, tunnel hosts, the mode rule,
 // the latency rule, the text table.
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, isLoopbackName } from '../../src/doctor/address.js';
+import { classifyAddress } from '../../src/doctor/address.js';
 import { renderDoctorText, wrap } from '../../src/doctor/render-text.js';
 import { isLocal } from '../../src/doctor/target.js';
 import { tunnelService } from '../../src/doctor/tunnel-check.js';
@@ -29,11 +29,6 @@ describe('addresses', () => {
     ['2001:4860:4860::8888', 'public'],
   ])('%s is %s', (address, kind) => {
     expect(classifyAddress(address)).toBe(kind);
-  });
-
-  it('knows loopback host names without DNS', () => {
-    expect(['localhost', 'LOCALHOST.', 'app.localhost', '127.0.0.1', '[::1]'].map(isLoopbackName)).toEqual([true, true, true, true, true]);
-    expect(['example.com', 'localhost.example.com', '10.0.0.1'].map(isLoopbackName)).toEqual([false, false, false]);
   });
 });
 
