@@ -82,7 +82,8 @@ describe('dashboard access rules', () => {
       expect(login.headers.get('location')).toBe('/');
       expect(d.logText()).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/ .*open: the server binds loopback 127\.0\.0\.1.*set DASHBOARD_TOKEN whenever you use one/);
       // A tunnel (ngrok, cloudflared) forwards public requests to the loopback port: not local.
-      for (const header of [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-forwarded-host': 'abc.ngrok.app' }, { 'cf-connecting-ip': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+      const forwarded: Record<string, string>[] = [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-forwarded-host': 'abc.ngrok.app' }, { 'cf-connecting-ip': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }];
+      for (const header of forwarded) {
         expect((await fetch(`${d.http}/api/streams`, { headers: header })).status).toBe(403);
       }
     } finally {
