@@ -14,6 +14,12 @@ export class ChatContext {
     if (instructions) this.#messages.push({ role: 'system', content: instructions });
   }
 
+  /** Replace everything with `messages` (a conversation resumed after a dropped stream). */
+  restore(messages: readonly ChatMessage[]): void {
+    this.#messages.length = 0;
+    for (const m of messages) this.#push(m);
+  }
+
   /** A copy of the messages. */
   get messages(): readonly ChatMessage[] {
     return [...this.#messages];

@@ -72,6 +72,14 @@ export interface AgentConfig {
   readonly apology?: string;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /**
+   * When a stream drops abnormally and Plivo reconnects the same call within this window, the
+   * conversation resumes with its context instead of starting over (Plivo retries a dropped
+   * stream twice). Milliseconds; default 60 s; 0 disables.
+   */
+  readonly resumeWindowMs?: number;
+  /** Said when a dropped call is resumed (default: nothing; the conversation just continues). */
+  readonly resumePhrase?: string;
   /** Called with each new session (before audio flows): attach event listeners here. */
   readonly onSession?: (session: AgentSession) => void;
 }

@@ -14,7 +14,7 @@ import type { CallStream } from '../stream/call-stream.js';
 import type { AgentConfig } from './config.js';
 import { IDLE_DEFAULTS } from './idle.js';
 import { sentencesOf } from './sentence-splitter.js';
-import { AgentSession } from './session.js';
+import { AgentSession, type ConversationParking, type ParkedConversation } from './session.js';
 import { TtsCache, sharedTtsCache } from './tts-cache.js';
 
 /** A defined agent: a stream handler plus its live sessions. */
@@ -33,6 +33,33 @@ export interface Agent {
   prewarm(format: StreamFormat): Promise<void>;
 }
 
+/**
+ * Conversations whose stream dropped, by call id, for `windowMs` (Plivo reconnects a dropped
+ * stream of the same call). Bounded; entries expire on read.
+ */
+class Parking implements ConversationParking {
+  readonly #windowMs: number;
+  readonly #parked = new Map<string, ParkedConversation>();
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+  }
+
+  park(callId: string, c: ParkedConversation): void {
+    if (this.#windowMs <= 0) return;
+    this.#parked.delete(callId);
+    this.#parked.set(callId, c);
+    if (this.#parked.size > 1000) this.#parked.delete(this.#parked.keys().next().value as string);
+  }
+
+  take(callId: string, now: number): ParkedConversation | undefined {
+    const c = this.#parked.get(callId);
+    if (c === undefined) return undefined;
+    this.#parked.delete(callId);
+    return now - c.droppedAt <= this.#windowMs ? c : undefined;
+  }
+}
+
 /** Define an agent. Throws ConfigError naming what is missing. */
 export function defineAgent(config: AgentConfig): Agent {
   if (config.responder === undefined) {
@@ -43,6 +70,7 @@ export function defineAgent(config: AgentConfig): Agent {
   }
   const sessions = new Set<AgentSession>();
   const observers = new Set<(session: AgentSession) => void>();
+  const parking = new Parking(config.resumeWindowMs ?? 60_000);
   return {
     config,
     sessions,
@@ -51,7 +79,7 @@ export function defineAgent(config: AgentConfig): Agent {
       return () => observers.delete(listener);
     },
     handle(call) {
-      const session = new AgentSession(call, config);
+      const session = new AgentSession(call, config, parking);
       sessions.add(session);
       for (const o of observers) o(session);
       void call.ended.then(() => sessions.delete(session));

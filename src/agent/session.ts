@@ -48,7 +48,26 @@ export interface AgentEvents {
   tool_call: { readonly name: string; readonly arguments: string; readonly ok: boolean; readonly result: string; readonly ms: number };
   idle_prompt: { readonly count: number };
   hangup: { readonly reason: string };
+  /** A dropped stream of the same call came back: the conversation continues with its context. */
+  resumed: { readonly callId: string; readonly turns: number; readonly droppedMs: number };
   error: { readonly error: CallwireError; readonly stage: string };
+}
+
+/** A conversation kept after its stream dropped, for the same call to pick up. */
+export interface ParkedConversation {
+  readonly messages: readonly import('../providers/types.js').ChatMessage[];
+  readonly turnIndex: number;
+  readonly lastLedger: TurnLedger | undefined;
+  /** Monotonic ms when the stream dropped. */
+  readonly droppedAt: number;
+}
+
+/** Where parked conversations live (the Agent keeps them). */
+export interface ConversationParking {
+  /** Take the conversation parked for `callId`, if it dropped within the window before `now` (monotonic ms). */
+  take(callId: string, now: number): ParkedConversation | undefined;
+  /** Park a conversation whose stream dropped. */
+  park(callId: string, conversation: ParkedConversation): void;
 }
 
 /** Where the conversation is. */
@@ -98,9 +117,12 @@ export class AgentSession {
   #apologized = false;
   #hangingUp = false;
 
-  constructor(call: CallStream, config: AgentConfig) {
+  readonly #parking: ConversationParking | undefined;
+
+  constructor(call: CallStream, config: AgentConfig, parking?: ConversationParking) {
     this.call = call;
     this.#cfg = config;
+    this.#parking = parking;
     this.clock = call.clock;
     this.context = new ChatContext(config.instructions);
     this.#budget = { ...DEFAULT_BUDGET, ...(config.budget ?? {}) };
@@ -108,7 +130,14 @@ export class AgentSession {
     this.#responder = typeof config.responder === 'function' ? config.responder(this) : (config.responder ?? this.#llmResponder());
     call.on('audio', (f) => this.#onAudio(f));
     call.on('dtmf', (d) => void this.#onDtmf(d.digit));
-    call.on('end', () => this.#onEnd());
+    call.on('end', (end) => {
+      // A stream that failed (not a hang-up) may come back: Plivo retries it. Keep the conversation.
+      const dropped = end.by === 'socket_error' || end.by === 'keepalive';
+      if (dropped && this.#info !== undefined && this.#parking !== undefined && this.context.messages.length > 0) {
+        this.#parking.park(this.#info.callId, { messages: this.context.messages, turnIndex: this.#turnIndex, lastLedger: this.#lastLedger, droppedAt: this.clock.now() });
+      }
+      this.#onEnd();
+    });
     config.onSession?.(this);
   }
 
@@ -192,7 +221,17 @@ export class AgentSession {
     const pending = this.#pending;
     this.#pending = [];
     for (const f of pending) this.#onAudio(f);
-    if (cfg.greeting !== undefined) {
+    const resumed = this.#parking?.take(info.callId, this.clock.now());
+    if (resumed !== undefined) {
+      this.context.restore(resumed.messages);
+      this.#turnIndex = resumed.turnIndex;
+      this.#lastLedger = resumed.lastLedger;
+      const droppedMs = Math.round(this.clock.now() - resumed.droppedAt);
+      this.log.info({ turns: resumed.turnIndex, droppedMs }, 'resumed the conversation of a dropped stream');
+      this.#events.emit('resumed', { callId: info.callId, turns: resumed.turnIndex, droppedMs });
+      if (cfg.resumePhrase) this.say(cfg.resumePhrase, { cache: true, label: 'resume' });
+      else this.#idle?.activity();
+    } else if (cfg.greeting !== undefined) {
       const g = typeof cfg.greeting === 'string' ? { text: cfg.greeting } : cfg.greeting;
       this.say(g.text, { cache: true, label: 'greeting', uninterruptible: g.uninterruptible });
     } else this.#idle?.activity();

@@ -18,6 +18,8 @@ export interface ClientOptions {
   /** Answer checkpoints like Plivo: once the audio queued before them has played (real time). */
   playout?: boolean;
   autoPong?: boolean;
+  /** Reuse a call id (a reconnect of the same call, as Plivo retries a dropped stream). */
+  callId?: string;
 }
 
 export function signedHeaders(url: string, authToken: string, nonce = randomUUID()): Record<string, string> {
@@ -48,7 +50,7 @@ export class StreamClient {
   readonly ws: WebSocket;
   readonly received: Received[] = [];
   readonly streamId = randomUUID();
-  readonly callId = randomUUID();
+  readonly callId: string;
   format: StreamFormat = STREAM_FORMATS['mulaw/8000'];
   closed: { code: number; reason: string } | undefined;
   #seq = 1;
@@ -57,8 +59,9 @@ export class StreamClient {
   #listeners = new Set<() => void>();
   readonly #playout: boolean;
 
-  private constructor(ws: WebSocket, playout: boolean) {
+  private constructor(ws: WebSocket, playout: boolean, callId: string) {
     this.ws = ws;
+    this.callId = callId;
     this.#playout = playout;
     ws.on('message', (data: Buffer) => {
       const at = performance.now();
@@ -77,7 +80,7 @@ export class StreamClient {
     const headers = { ...(options.headers ?? {}), ...(options.authToken ? signedHeaders(options.signUrl ?? url, options.authToken) : {}) };
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers, autoPong: options.autoPong ?? true });
-      const client = new StreamClient(ws, options.playout ?? false);
+      const client = new StreamClient(ws, options.playout ?? false, options.callId ?? randomUUID());
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
       ws.once('unexpected-response', (_r, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
