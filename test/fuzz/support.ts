@@ -1,8 +1,7 @@
 // Shared pieces of the fuzz suites: run counts (bounded in `npm test`, scaled up by
 // `npm run fuzz`), the "only CallwireErrors escape" check, and a heap-growth probe.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { isCallwireError } from '../../src/errors.js';
+import { liveBytes } from '../support/gc.js';
 
 /** `npm run fuzz` sets FUZZ_SCALE (e.g. 20); `npm test` runs the base counts. */
 export const FUZZ_SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? '1') || 1);
@@ -34,29 +33,11 @@ export function onlyCallwireErrors<T>(fn: () => T, families?: readonly string[])
   }
 }
 
-// `--expose-gc` cannot be passed to vitest's workers without changing the shared config;
-// V8 lets a running process turn it on and hand out `gc` from a fresh context.
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-
-/** Collect garbage (twice: the second pass takes what the first one's finalizers released). */
-export function gc(): void {
-  collect();
-  collect();
-}
-
-/** Heap, external and array-buffer bytes after a full collection. */
-export function liveBytes(): number {
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
-
 /**
  * Memory stays bounded: run `batch` once to warm up (code, caches, pools), then `rounds`
- * more times; the live bytes after the last round may exceed those after the warm-up by at
- * most `boundBytes`. A leak of even a few hundred bytes per input crosses the bound over
- * the thousands of inputs the rounds feed.
+ * more times, and return how much the live bytes grew from after the warm-up. Tests bound it:
+ * a leak of even a few hundred bytes per input crosses the bound over the thousands of inputs
+ * the rounds feed.
  */
 export function growthAfter(batch: () => void, rounds: number): number {
   batch();
