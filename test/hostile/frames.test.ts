@@ -4,6 +4,7 @@
 // 100th, ... lines. Afterwards every stream object is released.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collected } from '../support/gc.js';
+import { startServer } from '../support/server.js';
 import { StreamClient } from '../support/stream-client.js';
 import { type Target, alongsideHealthyCall, sampledLines, startTarget } from './support.js';
 
@@ -87,6 +88,21 @@ describe('hostile frames beside a healthy call', () => {
     await waitUntil(() => target.srv.server.streams.size === 0);
     expect(target.refs.length).toBeGreaterThan(badFrames.length * 2);
     await collected(target.refs);
+  });
+});
+
+describe('an application handler that never finishes attaching', () => {
+  it('holds events up to the backlog bound (3000), then closes the stream with 1011', async () => {
+    const srv = await startServer({ onStream: () => new Promise<void>(() => {}), limits: { inboundBurst: 10_000 } });
+    try {
+      const c = await StreamClient.connect(srv.streamUrl);
+      c.start();
+      for (let i = 0; i < 3100; i++) c.media(new Uint8Array(160).fill(0x7f));
+      await c.waitFor(() => c.closed !== undefined, 10_000, 'close');
+      expect(c.closed).toEqual({ code: 1011, reason: 'handler never resumed the stream' });
+    } finally {
+      await srv.close();
+    }
   });
 });
 

@@ -18,6 +18,11 @@ afterEach(async () => {
   target = undefined;
 });
 
+async function post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+  return { status: res.status, body: await res.text() };
+}
+
 /** Send headers one line at a time, slower than the server allows; resolve with what it answered. */
 function slowloris(port: number, lineEveryMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -71,10 +76,6 @@ describe('before the handshake', () => {
 describe('unsigned, forged and replayed signatures', () => {
   const N = 12;
 
-  async function post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
-    return { status: res.status, body: await res.text() };
-  }
   const signPost = (url: string, fields: Record<string, string>, token = TOKEN, nonce = randomUUID()) => ({
     'x-plivo-signature-v3': computeSignatureV3({ method: 'POST', url, nonce, authToken: token, params: fields }),
     'x-plivo-signature-v3-nonce': nonce,
@@ -104,6 +105,8 @@ describe('unsigned, forged and replayed signatures', () => {
           expectCode(await post(url, fields, replay), 'SIGNATURE_REPLAYED');
         }
       }
+      // The stream URL's query (it carries the caller's numbers) is not logged.
+      expectCode(await tryUpgrade(`${ws}?ctx=CALLER_PARAMS_SECRET`), 'SIGNATURE_MISSING');
       for (let i = 0; i < N; i++) {
         expectCode(await tryUpgrade(ws), 'SIGNATURE_MISSING');
         expectCode(await tryUpgrade(ws, signedHeaders(ws, 'FORGED_TOKEN_0000000000')), 'SIGNATURE_MISMATCH');
@@ -117,7 +120,39 @@ describe('unsigned, forged and replayed signatures', () => {
     const text = JSON.stringify(t.logs);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain('FORGED_TOKEN');
+    expect(text).not.toContain('CALLER_PARAMS_SECRET');
     // No signature value either (44 base64 characters).
     expect(text).not.toMatch(/[A-Za-z0-9+/]{43}=/);
   });
+
+  it('X-Plivo-Signature-Ma-V3 is checked with the main account\'s token (subaccounts), and only with it', async () => {
+    target = await startTarget({ authToken: TOKEN, mainAuthToken: 'MAIN_ACCOUNT_TOKEN_0000000' });
+    const t = target;
+    const ws = t.srv.streamUrl;
+    const ma = (token: string) => {
+      const h = signedHeaders(ws, token);
+      return { 'x-plivo-signature-ma-v3': h['x-plivo-signature-v3'] as string, 'x-plivo-signature-v3-nonce': h['x-plivo-signature-v3-nonce'] as string };
+    };
+    await alongsideHealthyCall(t, async () => {
+      expect(await tryUpgrade(ws, ma('MAIN_ACCOUNT_TOKEN_0000000'))).toBe('open');
+      expect(await tryUpgrade(ws, ma(TOKEN))).toMatchObject({ status: 403, body: expect.stringMatching(/^SIGNATURE_MISMATCH: /) });
+      const url = `${t.srv.http}/plivo/status`;
+      const fields = { Event: 'StopStream', StreamID: randomUUID() };
+      const nonce = randomUUID();
+      const sig = computeSignatureV3({ method: 'POST', url, nonce, authToken: 'MAIN_ACCOUNT_TOKEN_0000000', params: fields });
+      expect((await post(url, fields, { 'x-plivo-signature-ma-v3': sig, 'x-plivo-signature-v3-nonce': nonce })).status).toBe(200);
+    });
+  });
+
+  it('a transfer URL whose destination this server did not sign is refused', async () => {
+    target = await startTarget();
+    const t = target;
+    await alongsideHealthyCall(t, async () => {
+      for (const q of ['to=%2B14155550100', 'to=%2B14155550100&t=forged', 'to=sip%3Aevil%40example.com&t=AAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+        expect(await post(`${t.srv.http}/plivo/transfer?${q}`, {})).toMatchObject({ status: 403, body: expect.stringMatching(/^SIGNATURE_MISMATCH: /) });
+      }
+    });
+    expect(t.linesFor('SIGNATURE_MISMATCH').map((l) => l.count)).toEqual([1]);
+  });
 });
+
