@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLevel } from './capacity.js';
 import { type BenchServer, type LoadReport, machine, runLoadProcess, startBenchServer } from './lib/procs.js';
-import { type SoakSample, flatnessTable, judgeFlat } from './lib/soak-stats.js';
+import { type SoakResult, soakSection, writeSoakSection } from './lib/soak-report.js';
+import { type SoakSample, judgeFlat } from './lib/soak-stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = `${ROOT}bench/results`;
@@ -33,6 +34,7 @@ const { values: a } = parseArgs({
     'warmup-seconds': { type: 'string', default: '120' },
     agent: { type: 'string', default: 'echo' },
     'no-write': { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 const minutes = Number(a.minutes);
@@ -63,7 +65,7 @@ async function measureHere(server: BenchServer): Promise<{ calls: number; source
     best = calls;
   }
   if (best === 0) throw new Error('not even 50 calls passed: the machine is too busy to soak at a meaningful load');
-  return { calls: best, source: 'measured before the soak (20 s levels, the capacity benchmark\'s criteria)' };
+  return { calls: best, source: 'measured here just before, 20 s levels judged as bench/capacity.ts judges them' };
 }
 
 async function sample(server: BenchServer, t: number, gc: boolean, afterGc: boolean): Promise<SoakSample> {
@@ -84,24 +86,18 @@ async function sample(server: BenchServer, t: number, gc: boolean, afterGc: bool
   };
 }
 
-function writeSection(markdown: string[]): void {
-  const file = `${ROOT}BENCHMARKS.md`;
-  const text = readFileSync(file, 'utf8');
-  const start = '<!-- bench:soak:start -->';
-  const end = '<!-- bench:soak:end -->';
-  const block = `${start}\n${markdown.join('\n')}\n${end}`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  const next = i !== -1 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Soak\n\n${block}\n`;
-  writeFileSync(file, next);
-}
-
-const pct = (n: number | null): string => (n === null ? '–' : `${Math.round(n)}`);
+const command = (): string => `npm run soak -- --minutes ${minutes}${a.calls !== undefined ? ` --calls ${a.calls}` : ''}`;
 
 async function main(): Promise<void> {
+  if (a['report-only']) {
+    // Render the section again from the last run's file (after changing the wording).
+    const r = JSON.parse(readFileSync(`${RESULTS}/soak.json`, 'utf8')) as SoakResult;
+    writeSoakSection(`${ROOT}BENCHMARKS.md`, soakSection(r, `npm run soak -- --minutes ${r.minutes}`));
+    return;
+  }
   const server = await startBenchServer(`callwire (${a.agent} agent)`, 'callwire-echo.ts', a.agent === 'builtin' ? { AGENT: 'builtin' } : {});
   try {
-    const capacity = recordedCapacity() ?? (a.calls !== undefined ? { calls: Number(a.calls) * 2, source: '--calls (the concurrency to hold, taken as half of capacity)' } : await measureHere(server));
+    const capacity = recordedCapacity() ?? (a.calls !== undefined ? { calls: Number(a.calls) * 2, source: '--calls gives the concurrency to hold' } : await measureHere(server));
     const concurrency = Math.max(1, Math.floor(capacity.calls / 2));
     // One more round of calls than fits, so the load holds its concurrency to the end of the window.
     const total = concurrency * (Math.ceil((minutes * 60) / callSeconds) + 1);
@@ -136,41 +132,35 @@ async function main(): Promise<void> {
     const steady = samples.filter((s) => s.t >= warmupSeconds && s.t <= minutes * 60);
     const verdicts = judgeFlat(steady);
     const lagWindows = steady.filter((s) => !s.afterForcedGc);
-    const result = {
+    const stopped = await server.stop();
+    const result: SoakResult = {
       when: new Date().toISOString(),
       machine: await machine(),
       loadAverageAtEnd: loadavg(),
-      agent: a.agent,
+      agent: String(a.agent),
       capacity,
       concurrency,
       minutes,
       wallMinutes,
       callSeconds,
+      sampleSeconds,
+      warmupSeconds,
       impairments: { jitterMs: Number(a.jitter), lossRate: Number(a.loss) },
       load: { calls: report.calls, responseLatencyMs: report.responseLatencyMs, gaps: report.gaps, pacingJitterMs: report.pacingJitterMs, generator: report.generator },
       verdicts,
       lagP99MaxMs: Math.max(...lagWindows.map((s) => s.lagP99Ms)),
       lagMaxMs: Math.max(...lagWindows.map((s) => s.lagMaxMs)),
+      // stop() throws when the server died during the run; here it was alive and took SIGTERM.
+      serverSurvived: stopped === null || stopped === 0,
       samples,
     };
-    const exit = await server.stop();
     if (a['no-write']) {
       process.stdout.write(`${JSON.stringify({ ...result, samples: samples.length }, null, 2)}\n`);
       return;
     }
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(`${RESULTS}/soak.json`, `${JSON.stringify(result, null, 2)}\n`);
-    const r = report.responseLatencyMs;
-    writeSection([
-      `Command: \`npm run soak -- --minutes ${minutes}${a.calls !== undefined ? ` --calls ${a.calls}` : ''}\` (${result.when.slice(0, 10)}; raw samples in \`bench/results/soak.json\`).`,
-      `Server: callwire's full stack with the ${a.agent} agent in its own process (\`bench/servers/callwire-echo.ts\`); load: \`callwire load\` in another process holding ${concurrency} calls (half of the capacity of ${capacity.calls}: ${capacity.source}), each call ${callSeconds} s of turns, ${report.calls.total} calls in ${wallMinutes.toFixed(1)} min, with ${a.jitter} ms jitter and ${Number(a.loss) * 100} % loss on every caller's frames. Samples every ${sampleSeconds} s (a forced full GC every 6th, for the live heap; the lag window after it is left out); steady state from ${warmupSeconds} s to ${minutes} min. Load average at the end: ${result.loadAverageAtEnd.map((x) => x.toFixed(1)).join(' / ')} (the machine is shared).`,
-      '',
-      ...flatnessTable(verdicts),
-      '',
-      `| calls ok / total | response latency p50 / p95 / p99 | bot-audio gaps | event-loop lag p99 (worst window) / max | server exit |`,
-      `|---|---|---|---|---|`,
-      `| ${report.calls.ok} / ${report.calls.total} | ${pct(r.p50)} / ${pct(r.p95)} / ${pct(r.p99)} ms | ${report.gaps.count} | ${result.lagP99MaxMs.toFixed(1)} / ${result.lagMaxMs.toFixed(1)} ms | ${exit} |`,
-    ]);
+    writeSoakSection(`${ROOT}BENCHMARKS.md`, soakSection(result, command()));
     log(`done: ${verdicts.map((v) => `${v.series} ${v.flat ? 'flat' : 'NOT flat'}`).join(', ')}`);
   } catch (e) {
     await server.stop().catch(() => undefined);

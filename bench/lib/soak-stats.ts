@@ -96,10 +96,11 @@ export function judgeFlat(samples: readonly SoakSample[]): Flatness[] {
   ];
 }
 
-function fmt(series: string, v: number): string {
+function fmt(series: string, value: number): string {
+  const v = Math.abs(value) < 0.05 ? 0 : value;
   if (series === 'RSS' || series.startsWith('live heap')) return `${(v / MB).toFixed(1)} MB`;
   if (series.startsWith('event-loop')) return `${v.toFixed(1)} ms`;
-  return v.toFixed(0);
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
 /** The BENCHMARKS.md table rows for the verdicts. */

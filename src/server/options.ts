@@ -31,11 +31,12 @@ export interface ServerLimits {
   /** Time a stream has to send `start` after the handshake, ms (default 10 s). */
   startTimeoutMs?: number;
   /**
-   * Messages one stream may send per second, sustained (default 200; Plivo sends 50 media
-   * frames a second). A stream above it for longer than its burst is closed with 1008.
+   * Messages one stream may send per second, sustained (default 1000). Plivo sends 50 media
+   * frames a second; the headroom is for the emulator's `--speed` (up to about 20x). A stream
+   * above it for longer than its burst is closed with 1008.
    */
   inboundMessagesPerSecond?: number;
-  /** Messages over the sustained rate one stream may send at once, e.g. frames held up by the network (default 1500: 30 s of audio). */
+  /** Messages over the sustained rate one stream may send at once, e.g. frames a network stall held back (default 2000: 40 s of audio). */
   inboundBurst?: number;
 }
 
@@ -127,8 +128,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     maxBodyBytes: o.limits?.maxBodyBytes ?? 64 * 1024,
     headersTimeoutMs: o.limits?.headersTimeoutMs ?? 10_000,
     startTimeoutMs: o.limits?.startTimeoutMs ?? 10_000,
-    inboundMessagesPerSecond: o.limits?.inboundMessagesPerSecond ?? 200,
-    inboundBurst: o.limits?.inboundBurst ?? 1500,
+    inboundMessagesPerSecond: o.limits?.inboundMessagesPerSecond ?? 1000,
+    inboundBurst: o.limits?.inboundBurst ?? 2000,
   };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);

@@ -59,8 +59,9 @@ export interface CallStreamOptions {
   readonly startTimeoutMs?: number;
   /**
    * Inbound messages allowed per second, sustained, and how many over that may arrive at once
-   * (frames a network stall held back). A stream above it is closed with 1008. Default 200/s
-   * with a burst of 1500 (Plivo sends 50 media frames a second); false turns it off.
+   * (frames a network stall held back). A stream above it is closed with 1008. Default 1000/s
+   * with a burst of 2000 (Plivo sends 50 media frames a second; the emulator at `speed` 20
+   * sends 1000); false turns it off.
    */
   readonly inboundRate?: { readonly perSecond: number; readonly burst: number } | false;
   /** Events held while the application attaches handlers (default 3000 = 60 s of audio). */
@@ -127,7 +128,7 @@ export class CallStream {
     this.clock = options.clock ?? defaultClock;
     this.#pacer = options.pacer ?? sharedPacer;
     this.#log = (options.logger ?? silentLogger).child({ conn: this.id });
-    this.#rate = options.inboundRate ?? { perSecond: 200, burst: 1500 };
+    this.#rate = options.inboundRate ?? { perSecond: 1000, burst: 2000 };
     this.#tokens = this.#rate === false ? 0 : this.#rate.burst;
     this.#tokensAt = this.clock.now();
     this.#events = new TypedEmitter((error, event) => {
