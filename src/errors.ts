@@ -18,7 +18,8 @@ export type ErrorFamily =
   | 'rest'
   | 'store'
   | 'agent'
-  | 'emulator';
+  | 'emulator'
+  | 'server';
 
 interface CodeInfo {
   readonly family: ErrorFamily;
@@ -97,6 +98,7 @@ export const ERROR_CODES = {
   STREAM_FORMAT_MISMATCH: { family: 'stream', retryable: false },
   STREAM_LISTENER_FAILED: { family: 'stream', retryable: false },
   STREAM_AUDIO_DROPPED: { family: 'stream', retryable: false },
+  STREAM_RATE_LIMITED: { family: 'stream', retryable: false },
   // Plivo REST API
   REST_MISSING_CREDENTIALS: { family: 'rest', retryable: false },
   REST_AUTH_FAILED: { family: 'rest', retryable: false },
@@ -132,6 +134,14 @@ export const ERROR_CODES = {
   EMULATOR_TIMEOUT: { family: 'emulator', retryable: true },
   EMULATOR_CALL_ENDED: { family: 'emulator', retryable: false },
   EMULATOR_QUEUE_FULL: { family: 'emulator', retryable: true },
+  // The server refusing a request before it reaches a stream (the status says the same)
+  SERVER_NOT_FOUND: { family: 'server', retryable: false },
+  SERVER_BAD_REQUEST: { family: 'server', retryable: false },
+  SERVER_RATE_LIMITED: { family: 'server', retryable: true },
+  SERVER_AT_CAPACITY: { family: 'server', retryable: true },
+  SERVER_DRAINING: { family: 'server', retryable: true },
+  SERVER_BODY_TOO_LARGE: { family: 'server', retryable: false },
+  SERVER_REQUEST_TIMEOUT: { family: 'server', retryable: true },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Every stable error code. */
@@ -275,6 +285,7 @@ export function errorFor(code: ErrorCode, message: string, options?: CallwireErr
     case 'store':
     case 'agent':
     case 'emulator':
+    case 'server':
       return new CallwireError(code, message, options);
   }
 }

@@ -26,12 +26,17 @@ export interface BargeInOptions {
   readonly falseInterruptionMs?: number;
 }
 
-/** Filler phrases while slow tools run. */
+/** Filler phrases while slow tools (or a slow LLM) run. */
 export interface FillerOptions {
   /** Speak a filler when tools take longer than this, ms. Default 800. */
   readonly afterMs?: number;
-  /** Used when a tool has no filler of its own. */
+  /** Used when a tool has no filler of its own, and for a slow reply. */
   readonly phrase?: string;
+  /**
+   * Speak the filler once when the LLM has not started its reply this long after the turn,
+   * ms: a stalled or retrying model leaves no dead air. Default 2500; false disables.
+   */
+  readonly slowReplyMs?: number | false;
 }
 
 /** DTMF handling. */
@@ -68,7 +73,7 @@ export interface AgentConfig {
   readonly voice?: string;
   /** Per-stage latency budget (default: the guide's STT 200, LLM 500, TTS 200, network 100 ms). */
   readonly budget?: Partial<LatencyBudget>;
-  /** Spoken when a provider fails mid-call. */
+  /** Spoken when a provider fails mid-call (once per outage; synthesized at start-up, so it plays even when the TTS is down). */
   readonly apology?: string;
   readonly temperature?: number;
   readonly maxTokens?: number;

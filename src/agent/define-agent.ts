@@ -13,8 +13,9 @@ import type { AudioSpec } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { AgentConfig } from './config.js';
 import { IDLE_DEFAULTS } from './idle.js';
+import { DEFAULT_FILLER } from './llm-responder.js';
 import { sentencesOf } from './sentence-splitter.js';
-import { AgentSession, type ConversationParking, type ParkedConversation } from './session.js';
+import { AgentSession, type ConversationParking, DEFAULT_APOLOGY, type ParkedConversation } from './session.js';
 import { TtsCache, sharedTtsCache } from './tts-cache.js';
 
 /** A defined agent: a stream handler plus its live sessions. */
@@ -90,7 +91,10 @@ export function defineAgent(config: AgentConfig): Agent {
       if (tts === undefined) return;
       const phrases = new Set<string>();
       if (config.greeting !== undefined) phrases.add(typeof config.greeting === 'string' ? config.greeting : config.greeting.text);
-      phrases.add(config.fillers?.phrase ?? 'One moment, please.');
+      phrases.add(config.fillers?.phrase ?? DEFAULT_FILLER);
+      // The apology must play when a provider fails, the TTS included: it comes from the cache.
+      phrases.add(config.apology ?? DEFAULT_APOLOGY);
+      if (config.resumePhrase !== undefined) phrases.add(config.resumePhrase);
       if (config.idle !== false) {
         for (const p of config.idle?.prompts ?? IDLE_DEFAULTS.prompts) phrases.add(p);
         phrases.add(config.idle?.goodbye ?? IDLE_DEFAULTS.goodbye);

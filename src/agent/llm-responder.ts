@@ -7,7 +7,7 @@
 import type { LlmProvider } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
 import type { FillerOptions } from './config.js';
-import { llmTurn } from './llm-turn.js';
+import { type LlmTurnEvent, llmTurn } from './llm-turn.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
 import { SentenceSplitter } from './sentence-splitter.js';
 import type { Tool, ToolContext } from './tools.js';
@@ -28,6 +28,9 @@ export interface LlmResponderDeps {
   readonly maxTokens?: number;
 }
 
+/** The filler when none is configured (synthesized at start-up with the other fixed phrases). */
+export const DEFAULT_FILLER = 'One moment, please.';
+
 export class LlmResponder implements Responder {
   readonly #d: LlmResponderDeps;
 
@@ -40,7 +43,44 @@ export class LlmResponder implements Responder {
     if (turn.text !== '') d.context.addUser(turn.text);
     let utterance = reply.utterance({ ledger: reply.ledger, label: `turn-${turn.index}` });
     let splitter = new SentenceSplitter();
-    for await (const ev of llmTurn({
+    const phrase = d.fillers.phrase ?? DEFAULT_FILLER;
+    // A model that has not started after slowReplyMs (stalled, or retrying a timeout) gets the
+    // filler once; the reply's first sentence queues behind it (its audio item opens later).
+    const slowMs = d.fillers.slowReplyMs ?? 2500;
+    let replying = false;
+    const slow = slowMs === false ? undefined : d.clock.setTimer(() => {
+      if (!replying && !reply.signal.aborted) reply.say(phrase, { cache: true, label: 'filler' });
+    }, slowMs);
+    try {
+      for await (const ev of this.#turn(reply)) {
+        if (!replying && slow !== undefined) d.clock.clearTimer(slow);
+        replying = true;
+        if (ev.type === 'text') {
+          for (const s of splitter.push(ev.text)) utterance.addText(s);
+          continue;
+        }
+        for (const s of splitter.flush()) utterance.addText(s);
+        utterance.end();
+        if (!ev.tools) break;
+        // Tool round: its spoken text is already in the context with the tool calls; the answer
+        // after the tools is a new utterance (queued behind any filler).
+        utterance = reply.utterance({ label: `turn-${turn.index}` });
+        splitter = new SentenceSplitter();
+      }
+    } finally {
+      if (slow !== undefined) d.clock.clearTimer(slow);
+    }
+    for (const s of splitter.flush()) utterance.addText(s);
+    utterance.end();
+    const result = await utterance.done;
+    if (result.text === '') return;
+    if (result.status === 'played') d.context.addAssistant(result.text);
+    else d.context.addAssistant(result.heard, { interrupted: true });
+  }
+
+  #turn(reply: Reply): AsyncGenerator<LlmTurnEvent> {
+    const d = this.#d;
+    return llmTurn({
       llm: d.llm,
       context: d.context,
       tools: d.tools,
@@ -49,29 +89,11 @@ export class LlmResponder implements Responder {
       clock: d.clock,
       ledger: reply.ledger,
       fillerAfterMs: d.fillers.afterMs,
-      defaultFiller: d.fillers.phrase ?? 'One moment, please.',
+      defaultFiller: d.fillers.phrase ?? DEFAULT_FILLER,
       sayFiller: (text) => reply.say(text, { cache: true, label: 'filler' }).end(),
       onToolCall: d.onToolCall,
       temperature: d.temperature,
       maxTokens: d.maxTokens,
-    })) {
-      if (ev.type === 'text') {
-        for (const s of splitter.push(ev.text)) utterance.addText(s);
-        continue;
-      }
-      for (const s of splitter.flush()) utterance.addText(s);
-      utterance.end();
-      if (!ev.tools) break;
-      // Tool round: its spoken text is already in the context with the tool calls; the answer
-      // after the tools is a new utterance (queued behind any filler).
-      utterance = reply.utterance({ label: `turn-${turn.index}` });
-      splitter = new SentenceSplitter();
-    }
-    for (const s of splitter.flush()) utterance.addText(s);
-    utterance.end();
-    const result = await utterance.done;
-    if (result.text === '') return;
-    if (result.status === 'played') d.context.addAssistant(result.text);
-    else d.context.addAssistant(result.heard, { interrupted: true });
+    });
   }
 }

@@ -80,6 +80,9 @@ interface Interruption {
   timer?: ReturnType<Clock['setTimer']>;
 }
 
+/** Said when a provider fails mid-call, unless `apology` is configured. */
+export const DEFAULT_APOLOGY = 'Sorry, I am having some trouble right now. Please give me a moment.';
+
 const PREROLL_MS = 200;
 const MAX_TURN_AUDIO_MS = 30_000;
 
@@ -115,6 +118,8 @@ export class AgentSession {
   #turnAudioMs = 0;
   #speechRunStartAudioMs = 0;
   #apologized = false;
+  /** Provider failures so far: a reply that ran without one ends the outage (the next one apologizes again). */
+  #failures = 0;
   #hangingUp = false;
 
   readonly #parking: ConversationParking | undefined;
@@ -456,8 +461,12 @@ export class AgentSession {
       },
     };
     if (ledger !== undefined) void this.#reportLedger(ledger, turn.index);
+    const failuresBefore = this.#failures;
     void this.#responder
       .respond(turn, reply)
+      .then(() => {
+        if (this.#failures === failuresBefore && !abort.signal.aborted) this.#apologized = false;
+      })
       .catch((e: unknown) => {
         if (abort.signal.aborted) return;
         this.#providerFailed(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', 'responder', (e as Error).message, { cause: e }), 'llm');
@@ -652,11 +661,14 @@ export class AgentSession {
   }
 
   #providerFailed(error: CallwireError, stage: string, text?: string): void {
+    this.#failures++;
     this.log.error({ code: error.code, stage, text: text?.slice(0, 80) }, `${stage} failed: ${error.message}`);
     this.#events.emit('error', { error, stage });
-    if (!this.#apologized && this.#state !== 'ended' && stage !== 'tts') {
+    // Once per outage. A TTS failure gets it too: the phrase was synthesized at start-up and
+    // plays from the cache (were it not cached, its own failure lands here and is not repeated).
+    if (!this.#apologized && this.#state !== 'ended') {
       this.#apologized = true;
-      this.say(this.#cfg.apology ?? 'Sorry, I am having some trouble right now. Please give me a moment.', { cache: true, label: 'apology' });
+      this.say(this.#cfg.apology ?? DEFAULT_APOLOGY, { cache: true, label: 'apology' });
     }
   }
 

@@ -43,6 +43,13 @@ export interface CallOptions {
   voice?: string;
   /** WebSocket connection retries after a failure (default 2, as Plivo). */
   connectRetries?: number;
+  /**
+   * Reconnect a stream the app's side dropped mid-call (socket closed abnormally), as Plivo
+   * does ("if an established connection is dropped, Plivo will automatically retry the
+   * WebSocket connection twice"): up to `connectRetries` attempts, same CallUUID, a new stream
+   * id, `start` again, and the caller's audio goes on. Default false.
+   */
+  reconnectDropped?: boolean;
   /** Emulate Plivo ending the call when keepCallAlive is false and `<Stream>` is the last verb (default true). */
   honorKeepCallAlive?: boolean;
   /** Largest message accepted from the app (bytes, default 4 MiB). */
@@ -70,6 +77,7 @@ export interface ResolvedCallOptions {
   readonly maxDurationMs: number;
   readonly voice: string | undefined;
   readonly connectRetries: number;
+  readonly reconnectDropped: boolean;
   readonly honorKeepCallAlive: boolean;
   readonly maxMessageBytes: number;
 }
@@ -112,6 +120,7 @@ export function resolveCallOptions(o: CallOptions, emulatorToken: string | undef
     maxDurationMs,
     voice: o.voice,
     connectRetries: retries,
+    reconnectDropped: o.reconnectDropped === true,
     honorKeepCallAlive: o.honorKeepCallAlive ?? true,
     maxMessageBytes: o.maxMessageBytes ?? 4 * 1024 * 1024,
   };

@@ -72,6 +72,7 @@ export class EmulatedCall {
   #maxTimer: TimerHandle | undefined;
   #answer: AnswerResult | undefined;
   #transferring = false;
+  #reconnecting = false;
   #ending = false;
   #hangup: CallReport['hangup'] | undefined;
   #resolveReady!: () => void;
@@ -222,7 +223,7 @@ export class EmulatedCall {
     }
   }
 
-  async #openLeg(config: LegConfig): Promise<StreamLeg> {
+  async #openLeg(config: LegConfig, attempts?: number): Promise<StreamLeg> {
     const o = this.options;
     if (this.#format === undefined) {
       this.#format = config.format;
@@ -240,7 +241,7 @@ export class EmulatedCall {
     });
     this.#legs.push(leg);
     this.#allLegs.push(leg);
-    await leg.connect();
+    await leg.connect(attempts);
     if (leg.open) this.#unsubscribe ??= this.#host.ticker(o.speed).subscribe((t) => this.#tick(t));
     return leg;
   }
@@ -408,7 +409,11 @@ export class EmulatedCall {
     const i = this.#legs.indexOf(leg);
     if (i !== -1) this.#legs.splice(i, 1);
     this.#mixer?.remove(leg);
-    if (this.#ending || this.#transferring || this.#legs.length > 0) return;
+    if (reason === 'dropped' && leg.droppedByPeer && this.options.reconnectDropped && !this.#ending && !this.#transferring) {
+      void this.#reconnect(leg);
+      return;
+    }
+    if (this.#ending || this.#transferring || this.#reconnecting || this.#legs.length > 0) return;
     switch (reason) {
       case 'app_closed':
         this.#end('app', 'the app closed the stream');
@@ -426,6 +431,26 @@ export class EmulatedCall {
       case 'stream_timeout':
         this.#end('plivo', `the stream ended: ${reason}`);
         return;
+    }
+  }
+
+  /**
+   * Plivo retries a dropped stream ("twice before disconnecting the stream"): the same call
+   * connects again with a new stream id and sends `start`; the caller keeps talking meanwhile,
+   * so what they say while no stream is open is lost, as on a real call.
+   */
+  async #reconnect(dropped: StreamLeg): Promise<void> {
+    this.#reconnecting = true;
+    const config: LegConfig = { ...dropped.config, streamId: randomUUID() };
+    this.#emit({ type: 'stream_reconnect', t: this.#now(), streamId: config.streamId, previousStreamId: dropped.streamId });
+    const attempts = Math.max(1, this.options.connectRetries);
+    try {
+      await this.#openLeg(config, attempts);
+      this.#reconnecting = false;
+    } catch {
+      this.#reconnecting = false;
+      // The failure is on the timeline (connect_failed, DroppedStream).
+      if (!this.#ending && this.#legs.length === 0) this.#end('plivo', `the stream dropped and ${attempts} reconnection attempts failed`);
     }
   }
 

@@ -82,6 +82,8 @@ export type CallEvent =
   | { readonly type: 'gap'; readonly t: number; readonly ms: number }
   | { readonly type: 'rest'; readonly t: number; readonly method: string; readonly path: string; readonly status: number }
   | { readonly type: 'transfer'; readonly t: number; readonly url: string }
+  /** Plivo reconnects a dropped stream: same call, a new stream id, `start` again. */
+  | { readonly type: 'stream_reconnect'; readonly t: number; readonly streamId: string; readonly previousStreamId: string }
   | { readonly type: 'stream_end'; readonly t: number; readonly streamId: string; readonly reason: StreamEndReason; readonly code?: number }
   | { readonly type: 'warning'; readonly t: number; readonly message: string }
   | { readonly type: 'hangup'; readonly t: number; readonly by: HangupBy; readonly reason: string };

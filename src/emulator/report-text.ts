@@ -64,6 +64,8 @@ export function describeEvent(e: CallEvent): [string, string] {
       return ['rest', `${e.method} ${e.path} -> ${e.status}`];
     case 'transfer':
       return ['plivo', `transfer to ${displayUrl(e.url)}`];
+    case 'stream_reconnect':
+      return ['plivo', `stream ${short(e.previousStreamId)} dropped: reconnecting the call as stream ${short(e.streamId)}`];
     case 'stream_end':
       return ['stream', `${short(e.streamId)} ended: ${e.reason}${e.code === undefined ? '' : ` (close ${e.code})`}`];
     case 'warning':

@@ -107,6 +107,7 @@ export class StreamLeg {
   #endedAt: number | undefined;
   #endReason: StreamEndReason | undefined;
   #closeCode: number | undefined;
+  #droppedByPeer = false;
   #firstPacketSent = false;
   #framesSent = 0;
   #framesLost = 0;
@@ -153,6 +154,11 @@ export class StreamLeg {
     return this.#state === 'ended';
   }
 
+  /** True when the app's side closed the socket abnormally mid-stream (not Plivo ending it). */
+  get droppedByPeer(): boolean {
+    return this.#droppedByPeer;
+  }
+
   /** Whether the caller's audio goes to this stream. */
   get sendsInbound(): boolean {
     return this.config.audioTrack !== 'outbound';
@@ -171,12 +177,13 @@ export class StreamLeg {
   /**
    * Connect (with retries) and send `start`. Rejects with EMULATOR_CONNECTION_FAILED or
    * EMULATOR_AUTHENTICATION_FAILED after the last attempt; the leg has then ended.
+   * @param attempts how many tries (default 1 + connectRetries; a reconnect gets the retries only)
    */
-  async connect(): Promise<void> {
+  async connect(attempts = 1 + this.#opts.connectRetries): Promise<void> {
     this.#state = 'connecting';
     let lastStatus: number | undefined;
     let lastReason = '';
-    for (let attempt = 1; attempt <= 1 + this.#opts.connectRetries; attempt++) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#state !== 'connecting') return;
       const started = this.#host.t();
       this.#host.emit({ type: 'connecting', t: started, streamId: this.streamId, url: this.config.url, attempt });
@@ -194,7 +201,7 @@ export class StreamLeg {
         lastStatus = err.status;
         lastReason = err.message;
         this.#host.emit({ type: 'connect_failed', t: this.#host.t(), streamId: this.streamId, attempt, status: err.status, reason: err.message });
-        if (attempt <= this.#opts.connectRetries) await this.#sleep(500 * attempt);
+        if (attempt < attempts) await this.#sleep(500 * attempt);
       }
     }
     const auth = lastStatus === 401 || lastStatus === 403;
@@ -202,7 +209,7 @@ export class StreamLeg {
     const code: ErrorCode = auth ? 'EMULATOR_AUTHENTICATION_FAILED' : 'EMULATOR_CONNECTION_FAILED';
     const message = auth
       ? `the app refused the signed WebSocket upgrade with HTTP ${lastStatus}`
-      : `could not open the WebSocket after ${1 + this.#opts.connectRetries} attempts: ${lastReason}`;
+      : `could not open the WebSocket after ${attempts} attempts: ${lastReason}`;
     this.protocolError(code, message, plivoError);
     this.#end('connect_failed', { status: 'DroppedStream', error: plivoError });
     throw new CallwireError(code, message, { details: { status: lastStatus } });
@@ -284,6 +291,7 @@ export class StreamLeg {
     // 1011 = server error, ...) is a drop.
     if (code === 1000 || code === 1001) this.#end('app_closed', { status: 'StopStream' });
     else {
+      this.#droppedByPeer = true;
       this.protocolError('EMULATOR_STREAM_DROPPED', `the app's WebSocket closed abnormally (code ${code})`);
       this.#end('dropped', { status: 'DroppedStream', error: `connection_closed_${code}` });
     }

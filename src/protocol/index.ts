@@ -16,4 +16,4 @@ export { parseXml, type ParseXmlOptions, type XmlElement } from './xml-parse.js'
 export { PLIVO_DEFAULT_CONTENT_TYPE, readStreamXml, type StreamXmlInfo } from './read-stream-xml.js';
 export { escapeXml } from './xml-escape.js';
 export { computeSignatureV2, computeSignatureV3, signatureBaseV3, validateSignatureV2, validateSignatureV3, type SignatureParams, type SignatureV2Input, type SignatureV3Input, type ValidateV3Input } from './signature.js';
-export { flattenFields, parseStreamStatus, type StreamStatusEvent, type StreamStatusName } from './status.js';
+export { STATUS_FIELD_LIMITS, flattenFields, parseStreamStatus, type StreamStatusEvent, type StreamStatusName } from './status.js';

@@ -40,13 +40,38 @@ function pick(fields: Record<string, string>, names: readonly string[]): string 
   return undefined;
 }
 
-/** Flatten form or query fields (values may be arrays when a key repeats). */
+/** Most fields kept from one callback, and the longest key and value (Plivo's are short). */
+export const STATUS_FIELD_LIMITS = { fields: 64, keyChars: 64, valueChars: 1024 } as const;
+
+// Only primitives are text; an object (from a JSON body, say) has no faithful string form and
+// may not even have a prototype to convert it with.
+function scalar(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Flatten form or query fields (values may be arrays when a key repeats: the first is kept).
+ * Bounded, since callbacks are kept in memory and stored: at most
+ * {@link STATUS_FIELD_LIMITS}`.fields` fields, keys and values cut to their limits.
+ */
 export function flattenFields(input: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
+  let n = 0;
   for (const [k, v] of Object.entries(input)) {
-    if (Array.isArray(v)) {
-      if (v.length > 0) out[k] = String(v[0]);
-    } else if (v !== undefined && v !== null) out[k] = String(v);
+    if (n >= STATUS_FIELD_LIMITS.fields) break;
+    const text = scalar(Array.isArray(v) ? v[0] : v);
+    if (text === undefined) continue;
+    out[k.slice(0, STATUS_FIELD_LIMITS.keyChars)] = text.slice(0, STATUS_FIELD_LIMITS.valueChars);
+    n++;
   }
   return out;
 }

@@ -39,13 +39,27 @@ export const MAX_EXTRA_HEADERS_BYTES = 512;
 
 const ALNUM = /^[A-Za-z0-9]+$/;
 
-function checkUrl(url: string, allowInsecure: boolean): void {
+// The URL parser forgives what the XML would carry verbatim: `wss:host` (no slashes), tabs and
+// newlines (dropped), controls and lone surrogates (escaped or replaced). The document holds
+// the raw text, so Plivo would read a different URL than the one validated: refuse those.
+const UNSAFE_URL = /[\s\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Parse a URL to be written into the XML as is; `what` names it in errors. */
+function parseRawUrl(raw: string, what: string): URL {
   let parsed: URL;
   try {
-    parsed = new URL(url.trim());
+    parsed = new URL(raw);
   } catch (cause) {
-    throw new XmlError('XML_INVALID_URL', 'stream URL is not a valid URL', { cause });
+    throw new XmlError('XML_INVALID_URL', `${what} is not a valid URL`, { cause });
   }
+  if (UNSAFE_URL.test(raw) || !raw.toLowerCase().startsWith(`${parsed.protocol}//`)) {
+    throw new XmlError('XML_INVALID_URL', `${what} must be written as scheme://host/path, without spaces or control characters`);
+  }
+  return parsed;
+}
+
+function checkUrl(url: string, allowInsecure: boolean): void {
+  const parsed = parseRawUrl(url.trim(), 'stream URL');
   if (parsed.protocol === 'wss:') return;
   if (parsed.protocol === 'ws:') {
     if (allowInsecure) return;
@@ -105,12 +119,7 @@ export function streamAttributes(options: StreamXmlOptions): [string, string][] 
     attrs.push(['streamTimeout', String(t)]);
   }
   if (options.statusCallbackUrl !== undefined) {
-    let u: URL;
-    try {
-      u = new URL(options.statusCallbackUrl);
-    } catch (cause) {
-      throw new XmlError('XML_INVALID_URL', 'statusCallbackUrl is not a valid URL', { cause });
-    }
+    const u = parseRawUrl(options.statusCallbackUrl, 'statusCallbackUrl');
     if (u.protocol !== 'https:' && u.protocol !== 'http:') {
       throw new XmlError('XML_INVALID_URL', 'statusCallbackUrl must be an http(s) URL');
     }

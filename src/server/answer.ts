@@ -7,6 +7,7 @@ import { isCallwireError } from '../errors.js';
 import { streamXml } from '../protocol/stream-xml.js';
 import { escapeXml } from '../protocol/xml-escape.js';
 import { send } from './http-io.js';
+import { logRefusal } from './refusal-log.js';
 import { httpUrl, isLoopbackHost, publicOrigin, wsUrl } from './public-url.js';
 import type { ServerContext } from './context.js';
 
@@ -20,7 +21,8 @@ export const PATHS = { answer: '/plivo/answer', stream: '/plivo/stream', status:
 export function transferXml(ctx: ServerContext, res: ServerResponse, params: Record<string, string>): void {
   const to = params.to ?? '';
   if (!/^(\+?[0-9]{3,15}|sip:[^\s<>&"']{3,200})$/.test(to) || !ctx.contexts.verifyTransfer(to, params.t ?? '')) {
-    send(res, 403, 'transfer destination is not signed by this server');
+    logRefusal(ctx, 'SIGNATURE_MISMATCH', { route: 'transfer' }, 'transfer request refused (403): the destination is not one this server signed');
+    send(res, 403, 'SIGNATURE_MISMATCH: transfer destination is not signed by this server');
     return;
   }
   const target = to.startsWith('sip:') ? `<User>${escapeXml(to)}</User>` : `<Number>${escapeXml(to)}</Number>`;
@@ -30,7 +32,7 @@ export function transferXml(ctx: ServerContext, res: ServerResponse, params: Rec
 /** Serve the answer XML for an already-authenticated request with its parameters. */
 export function answer(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
   if (ctx.draining) {
-    send(res, 503, 'draining: this instance is shutting down', 'text/plain', { 'retry-after': '1' });
+    send(res, 503, 'SERVER_DRAINING: this instance is shutting down', 'text/plain', { 'retry-after': '1' });
     return;
   }
   const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);

@@ -1,6 +1,7 @@
 /** State shared by the server's routes. */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
+import type { LogSampler } from '../log/sampled.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
 import type { PlivoRestClient } from '../rest/plivo-rest.js';
 import type { CallStream } from '../stream/call-stream.js';
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly limiter: RateLimiter;
   readonly rest: PlivoRestClient;
   readonly streams: Set<CallStream>;
+  /** Refusals (bad signatures, rate limits, ...) are logged sampled per code: a flood cannot flood the log. */
+  readonly refusals: LogSampler;
   /** Status callbacks kept in memory (bounded ring; the store keeps them durably). */
   readonly statusEvents: StreamStatusEvent[];
   draining: boolean;

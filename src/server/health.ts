@@ -15,6 +15,8 @@ export interface HealthReport {
   readonly cpuUserMicros: number;
   readonly cpuSystemMicros: number;
   readonly activeStreams: number;
+  /** Handles and requests keeping the event loop alive (sockets, timers, ...): flat over a long run, or something leaks. */
+  readonly activeHandles: number;
   readonly draining: boolean;
 }
 
@@ -30,6 +32,7 @@ export function healthz(ctx: ServerContext, res: ServerResponse): void {
     cpuUserMicros: cpu.user,
     cpuSystemMicros: cpu.system,
     activeStreams: ctx.streams.size,
+    activeHandles: process.getActiveResourcesInfo().length,
     draining: ctx.draining,
   };
   sendJson(res, 200, report);

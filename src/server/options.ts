@@ -28,6 +28,16 @@ export interface ServerLimits {
   maxBodyBytes?: number;
   /** Time allowed to send request headers, ms: cuts slowloris upgrades (default 10 s). */
   headersTimeoutMs?: number;
+  /** Time a stream has to send `start` after the handshake, ms (default 10 s). */
+  startTimeoutMs?: number;
+  /**
+   * Messages one stream may send per second, sustained (default 1000). Plivo sends 50 media
+   * frames a second; the headroom is for the emulator's `--speed` (up to about 20x). A stream
+   * above it for longer than its burst is closed with 1008.
+   */
+  inboundMessagesPerSecond?: number;
+  /** Messages over the sustained rate one stream may send at once, e.g. frames a network stall held back (default 2000: 40 s of audio). */
+  inboundBurst?: number;
 }
 
 /** Options of {@link createServer}. */
@@ -117,6 +127,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     upgradesPerSecond: o.limits?.upgradesPerSecond ?? 50,
     maxBodyBytes: o.limits?.maxBodyBytes ?? 64 * 1024,
     headersTimeoutMs: o.limits?.headersTimeoutMs ?? 10_000,
+    startTimeoutMs: o.limits?.startTimeoutMs ?? 10_000,
+    inboundMessagesPerSecond: o.limits?.inboundMessagesPerSecond ?? 1000,
+    inboundBurst: o.limits?.inboundBurst ?? 2000,
   };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);

@@ -4,7 +4,7 @@
  * drain that lets live calls finish on SIGTERM. node:http + ws (docs/ecosystem.md §2: the
  * raw ws ceiling, with full control of the pre-handshake path).
  */
-import { type Server as HttpServer, type IncomingMessage, type ServerResponse, createServer as createHttpServer } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, STATUS_CODES, type ServerResponse, createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import { Alerter } from '../observability/alerts.js';
 import { ServerMetrics } from '../observability/metrics.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { silentLogger } from '../log/logger.js';
+import { LogSampler } from '../log/sampled.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
 import { PlivoRestClient } from '../rest/plivo-rest.js';
 import { CallStream } from '../stream/call-stream.js';
@@ -31,6 +32,7 @@ import { observeServer } from './observe.js';
 import { storeStreams } from './store-glue.js';
 import { type StoreRecord, StoreTee } from './store-tee.js';
 import type { StreamStore } from '../store/types.js';
+import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
 import { type StreamTokenVerifier, type UpgradeRejection, handleUpgrade } from './upgrade.js';
@@ -95,6 +97,7 @@ export class CallwireServer {
       limiter: new RateLimiter(clock, this.options.limits.upgradeBurst, this.options.limits.upgradesPerSecond),
       rest: new PlivoRestClient({ authId: this.options.authId, authToken: this.options.authToken, baseUrl: this.options.plivoApiUrl }),
       streams: new Set(),
+      refusals: new LogSampler(),
       statusEvents: [],
       draining: false,
       emitStatus: (e) => this.#events.emit('status', e),
@@ -106,13 +109,14 @@ export class CallwireServer {
         else res.destroy();
       });
     };
-    this.#http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
-    this.#http.headersTimeout = this.options.limits.headersTimeoutMs;
-    this.#http.requestTimeout = Math.max(30_000, this.options.limits.headersTimeoutMs);
-    this.#http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default), so a
+    // slowloris upgrade would live up to 40 s: check often enough for the limit to mean itself.
+    const headersTimeout = this.options.limits.headersTimeoutMs;
+    const httpOptions = { connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.round(headersTimeout / 5))) };
+    this.#http = options.tls ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(httpOptions, handler);
+    this.#http.headersTimeout = headersTimeout;
+    this.#http.requestTimeout = Math.max(30_000, headersTimeout);
+    this.#http.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     const agent = options.onStream === undefined ? options.agent : undefined;
     observeServer(this, this.metrics, this.alerts, agent);
@@ -239,6 +243,8 @@ export class CallwireServer {
       inboundSampleRate: this.#raw.inboundSampleRate,
       leadMs: this.#raw.leadMs,
       keepalive: this.#raw.keepalive,
+      startTimeoutMs: this.options.limits.startTimeoutMs,
+      inboundRate: { perSecond: this.options.limits.inboundMessagesPerSecond, burst: this.options.limits.inboundBurst },
       callParams,
       rest: ctx.rest,
       transferUrl,
@@ -293,8 +299,9 @@ export class CallwireServer {
           body = req.method === 'POST' ? await readBody(req, this.options.limits.maxBodyBytes) : Buffer.alloc(0);
         } catch (e) {
           if (e instanceof BodyTooLarge) {
-            this.#events.emit('refused', { route: url.pathname, status: 413 });
-            send(res, 413, 'request body too large');
+            this.#events.emit('refused', { route: url.pathname, status: 413, code: 'SERVER_BODY_TOO_LARGE' });
+            logRefusal(ctx, 'SERVER_BODY_TOO_LARGE', { route: url.pathname, limit: this.options.limits.maxBodyBytes }, `${url.pathname} request refused (413): body over ${this.options.limits.maxBodyBytes} bytes`);
+            send(res, 413, 'SERVER_BODY_TOO_LARGE: request body too large');
             return;
           }
           throw e;
@@ -316,6 +323,25 @@ export class CallwireServer {
     send(res, 404, 'not found');
   }
 
+  /**
+   * A request node's parser refused before any route saw it: headers too slow (slowloris, 408),
+   * too large (431) or malformed (400). Answered with the code and logged sampled.
+   */
+  #onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+    // The peer is already gone (reset mid-request): nothing to answer, nothing worth a log line.
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const code = timeout ? 'SERVER_REQUEST_TIMEOUT' : 'SERVER_BAD_REQUEST';
+    const reason = timeout ? `request headers not complete within ${this.options.limits.headersTimeoutMs} ms` : `unparseable request (${err.code ?? 'bad request'})`;
+    logRefusal(this.#ctx, code, { status, parser: err.code }, `request refused (${status}): ${reason}`);
+    const body = `${code}: ${reason}\n`;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+  }
+
   /** Check the Plivo signature of an answer/status request; writes 403 and returns false on failure. */
   #signed(req: IncomingMessage, res: ServerResponse, body: Buffer, route: 'answer' | 'status' | 'transfer'): boolean {
     const ctx = this.#ctx;
@@ -330,10 +356,7 @@ export class CallwireServer {
       method === 'POST' ? parseForm(body) : {},
     );
     if (result.ok) return true;
-    ctx.log.warn(
-      { code: result.code, route, url: loggableUrl(candidates[0] ?? '') },
-      `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')}`,
-    );
+    logRefusal(ctx, result.code, { route, url: loggableUrl(candidates[0] ?? '') }, `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')}`);
     this.#events.emit('refused', { route, status: 403, code: result.code });
     send(res, 403, `${result.code}: ${result.message}`);
     return false;

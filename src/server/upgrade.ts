@@ -1,8 +1,10 @@
 /**
  * The WebSocket upgrade gate. Every refusal is an HTTP status written before the handshake
  * (ws's `abortHandshake` pattern): 404 wrong path, 503 draining or full, 429 too many
- * upgrades from one IP, 403 bad signature or forged call context. One log line per refusal
- * names the reason and, for signatures, the URL that was checked (never the token).
+ * upgrades from one IP, 403 bad signature or forged call context. The body starts with the
+ * refusal's code; the log has a line per code, sampled (a flood logs its 1st, 10th, 100th, ...
+ * occurrence with the count), naming the reason and, for signatures, the URL that was checked
+ * (never the token).
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,13 +13,14 @@ import { PATHS } from './answer.js';
 import type { ServerContext } from './context.js';
 import { clientIp } from './http-io.js';
 import { type PublicOrigin, publicOrigin, signatureCandidates } from './public-url.js';
+import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 
 /** Why an upgrade was refused (also emitted for metrics). */
 export interface UpgradeRejection {
   readonly status: number;
   readonly reason: string;
-  readonly code?: string;
+  readonly code: string;
   readonly ip: string;
 }
 
@@ -46,33 +49,33 @@ export function handleUpgrade(
 ): void {
   socket.on('error', () => socket.destroy());
   const ip = clientIp(req, ctx.options.trustProxy);
-  const refuse = (status: number, reason: string, code?: string, extra?: Record<string, string>): void => {
+  const refuse = (status: number, code: string, reason: string, log: { fields?: Record<string, unknown>; message?: string } = {}, extra?: Record<string, string>): void => {
     onReject({ status, reason, code, ip });
-    reject(socket, status, code ? `${code}: ${reason}` : reason, extra);
+    logRefusal(ctx, code, { ip, status, ...log.fields }, log.message ?? `upgrade refused (${status}): ${reason}`);
+    reject(socket, status, `${code}: ${reason}`, extra);
   };
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://local');
   } catch {
-    refuse(400, 'bad request URL');
+    refuse(400, 'SERVER_BAD_REQUEST', 'bad request URL');
     return;
   }
   if (url.pathname !== PATHS.stream) {
-    refuse(404, `no WebSocket endpoint at ${url.pathname.slice(0, 64)}; Plivo streams connect to ${PATHS.stream}`);
+    refuse(404, 'SERVER_NOT_FOUND', `no WebSocket endpoint at ${url.pathname.slice(0, 64)}; Plivo streams connect to ${PATHS.stream}`);
     return;
   }
+  const retry = { 'retry-after': '1' };
   if (ctx.draining) {
-    refuse(503, 'server is draining (shutting down); not accepting new streams', undefined, { 'retry-after': '1' });
+    refuse(503, 'SERVER_DRAINING', 'server is draining (shutting down); not accepting new streams', {}, retry);
     return;
   }
   if (!ctx.limiter.take(ip)) {
-    ctx.log.warn({ ip }, 'upgrade refused: too many upgrades from one address');
-    refuse(429, 'too many WebSocket upgrades from this address', undefined, { 'retry-after': '1' });
+    refuse(429, 'SERVER_RATE_LIMITED', 'too many WebSocket upgrades from this address', {}, retry);
     return;
   }
   if (ctx.streams.size >= ctx.options.limits.maxStreams) {
-    ctx.log.warn({ active: ctx.streams.size }, 'upgrade refused: at the concurrent stream limit');
-    refuse(503, `at the limit of ${ctx.options.limits.maxStreams} concurrent streams`, undefined, { 'retry-after': '1' });
+    refuse(503, 'SERVER_AT_CAPACITY', `at the limit of ${ctx.options.limits.maxStreams} concurrent streams`, { fields: { active: ctx.streams.size } }, retry);
     return;
   }
   const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);
@@ -82,8 +85,7 @@ export function handleUpgrade(
   if (phone !== null) {
     const params = streamTokens?.(phone);
     if (params === undefined) {
-      ctx.log.warn({ ip }, 'upgrade refused: the browser phone token is invalid, expired or already used');
-      refuse(403, streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used', 'PHONE_TOKEN_INVALID');
+      refuse(403, 'PHONE_TOKEN_INVALID', streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, params, origin));
@@ -99,11 +101,10 @@ export function handleUpgrade(
       {},
     );
     if (!result.ok) {
-      ctx.log.warn(
-        { code: result.code, ip, url: loggableUrl(candidates[0] ?? ''), tried: result.checked.length },
-        `authentication_failed: stream upgrade refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')} and ${Math.max(0, result.checked.length - 1)} other URL forms. The token must be the Auth Token of the Plivo account that owns the call, and PUBLIC_URL must be the URL in the answer XML`,
-      );
-      refuse(403, result.message, result.code);
+      refuse(403, result.code, result.message, {
+        fields: { url: loggableUrl(candidates[0] ?? ''), tried: result.checked.length },
+        message: `authentication_failed: stream upgrade refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')} and ${Math.max(0, result.checked.length - 1)} other URL forms. The token must be the Auth Token of the Plivo account that owns the call, and PUBLIC_URL must be the URL in the answer XML`,
+      });
       return;
     }
   }
@@ -112,8 +113,7 @@ export function handleUpgrade(
   if (token !== null) {
     const decoded = ctx.contexts.decode(token);
     if (decoded === undefined) {
-      ctx.log.warn({ ip }, 'upgrade refused: the stream URL carries a forged or expired call context');
-      refuse(403, 'call context token is invalid or expired', 'SIGNATURE_MISMATCH');
+      refuse(403, 'SIGNATURE_MISMATCH', 'call context token is invalid or expired', { message: 'upgrade refused: the stream URL carries a forged or expired call context' });
       return;
     }
     callParams = decoded;

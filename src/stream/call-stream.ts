@@ -11,6 +11,7 @@ import { WireDecoder } from '../audio/codec.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { type CallwireError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { LogSampler } from '../log/sampled.js';
 import { type StreamFormat, formatFromWire } from '../protocol/format.js';
 import type { InboundMessage, MediaMessage } from '../protocol/messages.js';
 import { sendDtmf as sendDtmfMessage, serializeOutbound } from '../protocol/outbound.js';
@@ -51,6 +52,18 @@ export interface CallStreamOptions {
   readonly keepalive?: KeepaliveOptions | false;
   /** Media frames accepted before `start` (default 50 = 1 s); more closes the stream. */
   readonly maxPrestartFrames?: number;
+  /**
+   * How long the peer has to send `start` after the handshake, ms (default 10 s; Plivo sends it
+   * at once). A connection that never starts would otherwise hold a stream slot for good.
+   */
+  readonly startTimeoutMs?: number;
+  /**
+   * Inbound messages allowed per second, sustained, and how many over that may arrive at once
+   * (frames a network stall held back). A stream above it is closed with 1008. Default 1000/s
+   * with a burst of 2000 (Plivo sends 50 media frames a second; the emulator at `speed` 20
+   * sends 1000); false turns it off.
+   */
+  readonly inboundRate?: { readonly perSecond: number; readonly burst: number } | false;
   /** Events held while the application attaches handlers (default 3000 = 60 s of audio). */
   readonly maxBacklogEvents?: number;
   /** Frames each `audio()` iterator may fall behind before the oldest are dropped (default 500). */
@@ -100,7 +113,11 @@ export class CallStream {
   #lastChunk = 0;
   #audioMs = 0;
   #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
-  #warned = new Map<string, number>();
+  readonly #warned = new LogSampler(64);
+  readonly #rate: { readonly perSecond: number; readonly burst: number } | false;
+  #tokens: number;
+  #tokensAt: number;
+  #startTimer: ReturnType<Clock['setTimer']> | undefined;
   #resolveEnded!: (e: EndInfo) => void;
   #startWaiters: { resolve: (i: StreamInfo) => void; reject: (e: Error) => void }[] = [];
 
@@ -111,6 +128,9 @@ export class CallStream {
     this.clock = options.clock ?? defaultClock;
     this.#pacer = options.pacer ?? sharedPacer;
     this.#log = (options.logger ?? silentLogger).child({ conn: this.id });
+    this.#rate = options.inboundRate ?? { perSecond: 1000, burst: 2000 };
+    this.#tokens = this.#rate === false ? 0 : this.#rate.burst;
+    this.#tokensAt = this.clock.now();
     this.#events = new TypedEmitter((error, event) => {
       this.#warn(new StreamError('STREAM_LISTENER_FAILED', `a "${String(event)}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
     });
@@ -127,6 +147,13 @@ export class CallStream {
       });
       this.#keepalive.start();
     }
+    const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.#startTimer = this.clock.setTimer(() => {
+      this.#startTimer = undefined;
+      if (this.#state !== 'connecting') return;
+      const error = new StreamError('STREAM_NOT_STARTED', `no start message within ${startTimeoutMs} ms of the handshake`);
+      this.#end({ by: 'protocol', reason: `no start within ${startTimeoutMs} ms`, error }, CLOSE.POLICY, false);
+    }, startTimeoutMs);
   }
 
   /** connecting -> started -> ended. */
@@ -235,7 +262,9 @@ export class CallStream {
   // ------------------------------------------------------------------ inbound
 
   readonly #onMessage = (data: RawData, isBinary: boolean): void => {
-    if (this.#state === 'ended') return;
+    // Once closing, what is still in flight is not the call any more.
+    if (this.#state === 'ended' || this.#closing !== undefined) return;
+    if (!this.#admit()) return;
     if (isBinary) {
       this.counters.badFrames++;
       this.#warn(new ProtocolError('PROTOCOL_BINARY_FRAME', 'binary frame received; Plivo sends JSON text frames'));
@@ -256,6 +285,25 @@ export class CallStream {
       this.#warn(isCallwireError(e) ? e : new StreamError('STREAM_LISTENER_FAILED', `frame handling failed: ${(e as Error).message}`, { cause: e }));
     }
   };
+
+  /**
+   * Token bucket on inbound messages: one flooding peer must not take the CPU (or the STT
+   * bill: its audio would go to the provider at fifty times real time) from the other calls.
+   */
+  #admit(): boolean {
+    const rate = this.#rate;
+    if (rate === false) return true;
+    const now = this.clock.now();
+    this.#tokens = Math.min(rate.burst, this.#tokens + ((now - this.#tokensAt) / 1000) * rate.perSecond);
+    this.#tokensAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return true;
+    }
+    const error = new StreamError('STREAM_RATE_LIMITED', `more than ${rate.perSecond} messages a second (burst ${rate.burst}); Plivo sends 50 media frames a second`);
+    this.#end({ by: 'protocol', reason: 'inbound message rate over the limit', error }, CLOSE.POLICY, false);
+    return false;
+  }
 
   #dispatch(msg: InboundMessage): void {
     const now = this.clock.now();
@@ -327,6 +375,7 @@ export class CallStream {
     };
     this.#log = this.#log.child({ streamId: msg.start.streamId, callId: msg.start.callId });
     this.#state = 'started';
+    this.#clearStartTimer();
     this.#decoder = new WireDecoder(format, this.#o.inboundSampleRate ?? format.sampleRate);
     this.#player = new Player({
       format,
@@ -424,10 +473,9 @@ export class CallStream {
   }
 
   #warn(error: CallwireError): void {
-    const n = (this.#warned.get(error.code) ?? 0) + 1;
-    this.#warned.set(error.code, n);
     // Log the 1st, 10th, 100th, ... occurrence of each code: a flood cannot flood the log.
-    if (n === 1 || Number.isInteger(Math.log10(n))) this.#log.warn({ code: error.code, count: n }, error.message);
+    const n = this.#warned.hit(error.code);
+    if (n !== undefined) this.#log.warn({ code: error.code, count: n }, error.message);
     const payload = { error, at: this.clock.now() };
     if (this.#backlog !== undefined) this.#backlog.push({ event: 'warning', payload });
     else this.#events.emit('warning', payload);
@@ -440,9 +488,15 @@ export class CallStream {
   // ------------------------------------------------------------------ ending
 
   readonly #onSocketError = (error: Error): void => {
-    this.#log.warn({ err: error.message }, 'socket error');
+    // ws reports a message over maxPayload as an error and closes with 1009 itself: the peer
+    // broke a limit, which is a protocol violation, not a network failure.
+    const tooLarge = (error as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+    const coded = tooLarge
+      ? new ProtocolError('PROTOCOL_FRAME_TOO_LARGE', `a message exceeded the size limit: ${error.message}`, { cause: error })
+      : new StreamError('STREAM_ENDED', `socket error: ${error.message}`, { cause: error });
+    this.#log.warn({ code: coded.code, err: error.message }, tooLarge ? 'message over the size limit; closing (1009)' : 'socket error');
     if (this.#closing === undefined) {
-      this.#closing = { by: 'socket_error', reason: error.message, error: new StreamError('STREAM_ENDED', `socket error: ${error.message}`, { cause: error }) };
+      this.#closing = { by: tooLarge ? 'protocol' : 'socket_error', reason: error.message, error: coded };
     }
   };
 
@@ -479,9 +533,16 @@ export class CallStream {
     }, 2000);
   }
 
+  #clearStartTimer(): void {
+    if (this.#startTimer === undefined) return;
+    this.clock.clearTimer(this.#startTimer);
+    this.#startTimer = undefined;
+  }
+
   #finish(end: Omit<EndInfo, 'at'>): void {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
+    this.#clearStartTimer();
     this.#keepalive?.stop();
     this.#player?.destroy();
     this.#decoder?.destroy();

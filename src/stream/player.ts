@@ -124,8 +124,12 @@ export class PlaybackWriter {
    * its first `afterFrames` frames. Resolves
    * 'played' when Plivo has played up to it, 'cleared' if a clear came first. The agent puts
    * one after a reply's first frame to learn when the caller started hearing it.
+   * @throws ProtocolError PROTOCOL_MISSING_FIELD for an empty name
    */
   checkpoint(name: string, afterFrames?: number): Promise<'played' | 'cleared'> {
+    // Refused here, not when the mark is sent: a mark that cannot be sent would stay at the
+    // head of the queue.
+    checkpointMessage(this.#player.streamId, name);
     // An explicit frame count may lie ahead of what was written (e.g. "after the first frame",
     // registered before the first write so the mark goes out right behind that frame).
     const after = afterFrames ?? this.item.writtenFrames;
@@ -182,6 +186,11 @@ export class Player implements Pumpable {
     this.#maxQueuedMs = options.maxQueuedMs ?? 120_000;
   }
 
+  /** The stream id the Player's messages carry. */
+  get streamId(): string {
+    return this.#o.streamId;
+  }
+
   /** Estimated audio sent but not yet played at Plivo (ms). */
   get leadMs(): number {
     return Math.max(0, this.#playoutEnd - this.#o.clock.now());
@@ -205,8 +214,13 @@ export class Player implements Pumpable {
   /** Play a whole buffer as one item. */
   play(input: AudioInput, options: PlaybackOptions = {}): PlaybackItem {
     const w = this.open(options);
-    w.write(input);
-    w.end();
+    try {
+      w.write(input);
+    } finally {
+      // Ended even when the input was refused: an open item at the head of the queue would
+      // hold back everything played after it for the rest of the call.
+      w.end();
+    }
     return w.item;
   }
 
@@ -219,8 +233,12 @@ export class Player implements Pumpable {
     return writer;
   }
 
-  /** Insert a named checkpoint after everything queued so far; resolves when Plivo played up to it, or it was cleared. */
+  /**
+   * Insert a named checkpoint after everything queued so far; resolves when Plivo played up to it, or it was cleared.
+   * @throws ProtocolError PROTOCOL_MISSING_FIELD for an empty name
+   */
   checkpoint(name: string): Promise<'played' | 'cleared'> {
+    checkpointMessage(this.#o.streamId, name);
     if (this.#destroyed) return Promise.resolve('cleared');
     return new Promise((resolve) => {
       this.#queue.push({ kind: 'mark', name, settle: resolve });

@@ -1,8 +1,11 @@
 // A dropped stream that Plivo reconnects for the same call picks up the conversation.
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMulaw } from '../../src/audio/index.js';
+import { startCall } from '../../src/emulator/index.js';
 import { startRig, type Rig } from '../support/agent-rig.js';
+import { eventsOf } from '../support/emulator.js';
 import { StreamClient } from '../support/stream-client.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -56,5 +59,43 @@ describe('resume after a dropped stream', () => {
     // No second greeting: the only greeting audio is from the first stream.
     expect(s2?.context.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['my name is Ana', 'what is my name']);
     await second.close();
+  });
+
+  it('through the emulated Plivo: the network drops mid-call, Plivo reconnects the same call, and the conversation goes on with its context', async () => {
+    const resumes: number[] = [];
+    // Listen from the moment each session exists: the resume happens as soon as providers are open.
+    rig = await startRig({ deepgram: { transcripts: ['my name is Ana', 'what is my name'] }, agent: { greeting: 'Hello.', resumeWindowMs: 10_000, onSession: (s) => void s.on('resumed', (r) => resumes.push(r.turns)) } });
+    rig.openai.chat.when(/Ana/, { text: 'Nice to meet you, Ana.' });
+    rig.openai.chat.when(/what is my name/, (req) => ({ text: req.messages.some((m) => String(m.content).includes('Ana')) ? 'Your name is Ana.' : 'I do not know.' }));
+    // The route between Plivo and the app runs through a proxy the test can cut.
+    const proxy = await startTcpProxy(rig.srv.port);
+    try {
+      const call = await startCall({ streamUrl: `ws://127.0.0.1:${proxy.port}/plivo/stream`, reconnectDropped: true });
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(400, { timeoutMs: 20_000 });
+      await call.say('my name is Ana');
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(600, { timeoutMs: 20_000 });
+      proxy.cut();
+      while (resumes.length === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(resumes).toEqual([1]);
+      const s2 = rig.sessions[1];
+      await call.say('what is my name');
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(600, { timeoutMs: 20_000 });
+      const report = await call.hangup();
+      expect(eventsOf(report.timeline, 'stream_reconnect')).toHaveLength(1);
+      expect(report.streams.map((x) => x.endReason)).toEqual(['dropped', 'hangup']);
+      expect(report.metrics.responseLatencyMs.length).toBeGreaterThanOrEqual(2);
+      // The second stream's session answered from the first stream's context, with no second greeting.
+      expect(s2?.context.messages.filter((m) => m.role !== 'system').map((m) => [m.role, m.content])).toEqual([
+        ['user', 'my name is Ana'],
+        ['assistant', 'Nice to meet you, Ana.'],
+        ['user', 'what is my name'],
+        ['assistant', 'Your name is Ana.'],
+      ]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { parseStreamStatus } from '../../src/protocol/index.js';
 import { codeOf, errorCodes, eventsOf, useCleanup } from '../support/emulator.js';
 import { startFakeApp } from '../support/fake-app.js';
 import { plivo } from '../support/plivo-oracle.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const TOKEN = 'status-token';
 const open = useCleanup();
@@ -77,6 +78,54 @@ describe('status callbacks', () => {
     await app.callback('StopStream');
     expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream' });
     expect(report.ok).toBe(true);
+  });
+});
+
+describe('Plivo reconnects a dropped stream (reconnectDropped)', () => {
+  it('the same call comes back with a new stream id and start; the caller\'s audio goes on; each stream gets its callbacks', async () => {
+    const app = open(await startFakeApp({ authToken: TOKEN }));
+    const emu = open(new PlivoEmulator({ authToken: TOKEN }));
+    const call = await emu.startCall({ answerUrl: app.answerUrl, reconnectDropped: true });
+    const first = await app.nextStream();
+    await first.mediaCount(5);
+    first.ws.terminate();
+    const second = await app.nextStream();
+    const start = await second.next('start');
+    expect(start.start.callId).toBe(call.callId);
+    expect(start.start.streamId).not.toBe(first.streamId);
+    expect(second.upgrade.signatureValid).toBe(true);
+    await second.mediaCount(5);
+    expect(call.isEnded).toBe(false);
+    const report = await call.hangup();
+    expect(eventsOf(report.timeline, 'stream_reconnect')).toMatchObject([{ streamId: second.streamId, previousStreamId: first.streamId }]);
+    expect(report.streams.map((x) => [x.streamId, x.endReason])).toEqual([
+      [first.streamId, 'dropped'],
+      [second.streamId, 'hangup'],
+    ]);
+    expect(report.hangup.by).toBe('caller');
+    await app.callback('StopStream');
+    const events = app.callbacks.map((c) => [c.params.StreamID, c.params.Event]);
+    expect(events).toEqual(expect.arrayContaining([[first.streamId, 'DroppedStream'], [second.streamId, 'StartStream'], [second.streamId, 'StopStream']]));
+  });
+
+  it('ends the call after two failed reconnection attempts; a normal close is not reconnected', async () => {
+    const app = open(await startFakeApp());
+    const proxy = open(await startTcpProxy(Number(new URL(app.base).port)));
+    const emu = open(new PlivoEmulator());
+    const call = await emu.startCall({ streamUrl: `ws://127.0.0.1:${proxy.port}/stream`, reconnectDropped: true });
+    await (await app.nextStream()).mediaCount(2);
+    proxy.refuse();
+    proxy.cut();
+    const report = await call.finished;
+    expect(eventsOf(report.timeline, 'connecting').map((e) => e.attempt)).toEqual([1, 1, 2]);
+    expect(report.hangup).toMatchObject({ by: 'plivo', reason: 'the stream dropped and 2 reconnection attempts failed' });
+    expect(errorCodes(report)).toEqual(['EMULATOR_STREAM_DROPPED', 'EMULATOR_CONNECTION_FAILED']);
+
+    proxy.accept();
+    const again = await emu.startCall({ streamUrl: `ws://127.0.0.1:${proxy.port}/stream`, reconnectDropped: true });
+    (await app.nextStream()).ws.close(1000, 'goodbye');
+    expect((await again.finished).hangup).toMatchObject({ by: 'app' });
+    expect(eventsOf((await again.finished).timeline, 'stream_reconnect')).toEqual([]);
   });
 });
 

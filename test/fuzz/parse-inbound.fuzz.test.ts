@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.js';
 import { STREAM_FORMATS, dtmfMessage, mediaMessage, parseInbound, serializeInbound, startMessage } from '../../src/protocol/index.js';
+import { growthAfter, params } from './support.js';
 
 const seeds = [
   serializeInbound(startMessage({ callId: 'c', streamId: 's', accountId: 'MA', format: STREAM_FORMATS['mulaw/8000'], extraHeaders: 'a=1;b=2' })),
@@ -54,15 +55,15 @@ const structured = fc
 
 describe('fuzz: parseInbound', () => {
   it('40,000 mutated valid frames', () => {
-    fc.assert(fc.property(mutate, (s) => check(s)), { numRuns: 40_000 });
+    fc.assert(fc.property(mutate, (s) => check(s)), params(40_000));
   });
   it('40,000 structured objects with wrong types in every field', () => {
-    fc.assert(fc.property(structured, (s) => check(s)), { numRuns: 40_000 });
+    fc.assert(fc.property(structured, (s) => check(s)), params(40_000));
   });
   it('20,000 arbitrary strings, JSON values and byte buffers', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.json(), fc.uint8Array({ maxLength: 200 })), (s) => check(s)),
-      { numRuns: 20_000 },
+      params(20_000),
     );
   });
   it('pathological inputs: deep nesting, huge numbers, long strings', () => {
@@ -71,5 +72,12 @@ describe('fuzz: parseInbound', () => {
     check(`{"event":"media","sequenceNumber":"${'9'.repeat(50)}","media":{"payload":"AAAA"}}`);
     check(`{"event":"${'x'.repeat(200_000)}"}`);
     check(`{"event":"media","media":{"payload":"${'A'.repeat(250_000)}="}}`);
+  });
+  it('memory stays bounded over many frames', () => {
+    const frames = fc.sample(fc.oneof(mutate, structured), 4000);
+    const growth = growthAfter(() => {
+      for (const f of frames) check(f);
+    }, 10);
+    expect(growth).toBeLessThan(2 * 1024 * 1024);
   });
 });

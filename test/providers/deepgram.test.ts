@@ -183,6 +183,30 @@ describe('DeepgramStt against the fake Deepgram', () => {
     expect(metrics.some((m) => m.type === 'reconnect')).toBe(true);
   });
 
+  it('a server that hangs mid-utterance (reads, answers nothing) is dropped after stallTimeoutMs; the replay brings the transcript, once', async () => {
+    const { f, stt } = await setup({ transcripts: ['First thing.', 'Second thing please.', 'Third and last.'] }, { stallTimeoutMs: 1000, keepAliveMs: 200 });
+    // Goes silent in the middle of utterance 2 (about 2.9-4.4 s of audio).
+    f.stallNextConnection(3600);
+    const { session, events, done } = await openCollecting(stt, MULAW);
+    await feed(session, MULAW, toSpec(MULAW, callerPcm(['first thing', 'second thing please', 'third and last'], 8000)));
+    await waitUntil(() => finals(events).length >= 3, 20_000, 'three finals');
+    await session.close();
+    await done;
+    expect(finals(events)).toEqual(['First thing.', 'Second thing please.', 'Third and last.']);
+    const reconnecting = events.find((e) => e.type === 'reconnecting');
+    expect(reconnecting?.type === 'reconnecting' && reconnecting.error.code).toBe('PROVIDER_TIMEOUT');
+    expect(f.connections.entries.map((c) => c.outcome)).toEqual(['accepted', 'accepted']);
+  });
+
+  it('a quiet line is not a stall: no audio, no reconnect', async () => {
+    const { f, stt } = await setup({}, { stallTimeoutMs: 300, keepAliveMs: 100 });
+    const { session, done } = await openCollecting(stt, MULAW);
+    await new Promise((r) => setTimeout(r, 1000));
+    await session.close();
+    await done;
+    expect(f.connections.entries).toHaveLength(1);
+  });
+
   it('auth error: open() and verify() reject with PROVIDER_AUTH_FAILED naming DEEPGRAM_API_KEY', async () => {
     const f = await startFakeDeepgram();
     fake = f;

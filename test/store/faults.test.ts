@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStreamStore, type SqliteStoreOptions } from '../../src/store/sqlite-store.js';
+import { HealthyCall, startTarget } from '../hostile/support.js';
 import { tempDir } from '../support/store-fixtures.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -123,3 +124,48 @@ describe('store faults', () => {
     expect(store.stats().lastError?.backendCode).toMatch(/^SQLITE_CONSTRAINT/);
   });
 });
+
+describe('store faults under live calls', () => {
+  async function metric(http: string, name: string): Promise<number> {
+    const text = await (await fetch(`${http}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1]);
+  }
+
+  for (const fault of ['disk full (SQLITE_FULL)', 'read-only (SQLITE_READONLY)'] as const) {
+    it(`${fault}: five calls go on without losing a frame; failed writes are retried, dropped and counted in /metrics; writing resumes`, async () => {
+      const { store } = open({ maxBatch: 20 });
+      const target = await startTarget({ store });
+      cleanups.push(() => target.close());
+      const db = store.database;
+      if (fault.startsWith('disk')) db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 1}`);
+      else db.pragma('query_only = ON');
+      const calls = await Promise.all(Array.from({ length: 5 }, () => HealthyCall.start(target)));
+      // Each call's start, frames counters, logs and end are store writes; the disk refuses them.
+      for (let i = 0; i < 200; i++) store.log('padding', { at: i, level: 'info', msg: pad });
+      await new Promise((r) => setTimeout(r, 1500));
+      for (const c of calls) {
+        const { sent, counters } = await c.finish();
+        expect(counters).toMatchObject({ framesIn: sent, gaps: 0, badFrames: 0 });
+      }
+      await store.flush();
+      const stats = store.stats();
+      expect(stats.lastError).toMatchObject({ code: 'STORE_WRITE_FAILED', backendCode: expect.stringMatching(fault.startsWith('disk') ? /^SQLITE_FULL/ : /^SQLITE_READONLY/) });
+      expect(await metric(target.srv.http, 'callwire_store_write_errors')).toBe(stats.writeErrors);
+      expect(await metric(target.srv.http, 'callwire_store_dropped_rows')).toBeGreaterThan(0);
+      // The fault clears: the next call is stored.
+      if (fault.startsWith('disk')) db.pragma('max_page_count = 1073741823');
+      else db.pragma('query_only = OFF');
+      const next = await HealthyCall.start(target);
+      await new Promise((r) => setTimeout(r, 300));
+      await next.finish();
+      await expect
+        .poll(async () => {
+          await store.flush();
+          return (await store.getStream(next.client.streamId))?.status;
+        }, { timeout: 10_000 })
+        .toBe('ended');
+    });
+  }
+});
+

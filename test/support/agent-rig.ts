@@ -5,7 +5,7 @@ import { defineAgent } from '../../src/agent/define-agent.js';
 import type { AgentConfig } from '../../src/agent/config.js';
 import type { AgentSession } from '../../src/agent/session.js';
 import { type Clock, defaultClock } from '../../src/clock.js';
-import { DeepgramStt } from '../../src/providers/deepgram/index.js';
+import { DeepgramStt, type DeepgramSttOptions } from '../../src/providers/deepgram/index.js';
 import { fliteTts } from '../../src/providers/flite/index.js';
 import { OpenAiLlm } from '../../src/providers/openai/llm.js';
 import { Pacer } from '../../src/stream/pacer.js';
@@ -26,6 +26,10 @@ export interface Rig {
 
 export interface RigOptions {
   readonly agent?: Partial<AgentConfig>;
+  /** Options of the STT client, over the rig's. */
+  readonly stt?: Partial<DeepgramSttOptions>;
+  /** Options of the LLM client (timeouts, retries), over the rig's. */
+  readonly llm?: Partial<ConstructorParameters<typeof OpenAiLlm>[0]>;
   readonly deepgram?: FakeDeepgramOptions;
   readonly openai?: FakeOpenAiOptions;
   readonly clock?: Clock;
@@ -38,8 +42,8 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const sessions: AgentSession[] = [];
   const agent = defineAgent({
     instructions: 'You are a test agent.',
-    stt: new DeepgramStt({ apiKey: dg.apiKey, baseUrl: dg.url, endpointingMs: 300 }),
-    llm: new OpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: 'gpt-4o-mini' }),
+    stt: new DeepgramStt({ apiKey: dg.apiKey, baseUrl: dg.url, endpointingMs: 300, ...o.stt }),
+    llm: new OpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: 'gpt-4o-mini', ...o.llm }),
     tts: fliteTts(),
     ...o.agent,
     onSession: (s) => {

@@ -9,16 +9,16 @@ import { readCallerAudio } from '../../emulator/audio-file.js';
 import type { EmulatedCall } from '../../emulator/call.js';
 import type { CallOptions } from '../../emulator/call-options.js';
 import { PlivoEmulator } from '../../emulator/emulator.js';
-import type { Impairments } from '../../emulator/impairments.js';
 import { formatSummary, formatTimeline, reportToJson } from '../../emulator/report-text.js';
 import { readScript, runScript } from '../../emulator/script.js';
 import { takeTurn } from '../../emulator/turns.js';
 import { ConfigError, isCallwireError } from '../../errors.js';
+import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
 
 /** The local server's answer URL. */
 export const DEFAULT_ANSWER_URL = 'http://127.0.0.1:8080/plivo/answer';
 
-interface CallFlags {
+interface CallFlags extends ImpairmentFlags {
   audio?: string;
   say?: string;
   script?: string;
@@ -32,10 +32,6 @@ interface CallFlags {
   timeout?: string;
   answerMethod?: 'GET' | 'POST';
   signHttps?: boolean;
-  loss?: string;
-  jitter?: string;
-  burst?: string;
-  seed?: string;
 }
 
 function num(value: string | undefined, flag: string, fallback: number): number {
@@ -43,17 +39,6 @@ function num(value: string | undefined, flag: string, fallback: number): number 
   const n = Number(value);
   if (!Number.isFinite(n)) throw new ConfigError('CONFIG_INVALID', `${flag} must be a number (got "${value.slice(0, 20)}")`);
   return n;
-}
-
-function impairments(f: CallFlags): Impairments | undefined {
-  if (f.loss === undefined && f.jitter === undefined && f.burst === undefined) return undefined;
-  let burst: Impairments['burst'];
-  if (f.burst !== undefined) {
-    const m = /^(\d+):(\d+)$/.exec(f.burst);
-    if (m === null) throw new ConfigError('CONFIG_INVALID', '--burst must be EVERY_MS:HOLD_MS, e.g. 2000:300');
-    burst = { everyMs: Number(m[1]), holdMs: Number(m[2]) };
-  }
-  return { lossRate: num(f.loss, '--loss', 0), jitterMs: num(f.jitter, '--jitter', 0), burst, seed: num(f.seed, '--seed', 1) };
 }
 
 /** Translate flags to call options. */
@@ -69,7 +54,7 @@ export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
     voice: f.voice,
     maxDurationMs: num(f.timeout, '--timeout', 120) * 1000,
     signUpgradeAs: f.signHttps ? 'https' : 'as-written',
-    impairments: impairments(f),
+    impairments: impairmentsFrom(f),
   };
 }
 
@@ -90,7 +75,7 @@ async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
 
 /** The `callwire call` command. */
 export function callCommand(): Command {
-  return new Command('call')
+  return withImpairmentFlags(new Command('call')
     .description('place one call through the emulated Plivo and print what happened')
     .argument('[url]', `answer URL (http/https) or stream URL (ws/wss)`, DEFAULT_ANSWER_URL)
     .option('--say <text>', 'the caller says this (embedded flite voice)')
@@ -104,11 +89,7 @@ export function callCommand(): Command {
     .option('--voice <voice>', 'flite voice for --say: kal16 (default), kal, slt, awb, rms')
     .option('--timeout <seconds>', 'hang up after this long (default 120)')
     .addOption(new Option('--answer-method <method>', 'method for the answer URL').choices(['GET', 'POST']))
-    .option('--sign-https', 'sign the WebSocket upgrade over the https:// form of its URL')
-    .option('--loss <rate>', 'lose this fraction of caller frames (0-1)')
-    .option('--jitter <ms>', 'delay each caller frame by up to this many ms')
-    .option('--burst <every:hold>', 'hold caller frames for HOLD ms every EVERY ms')
-    .option('--seed <n>', 'seed for --loss/--jitter')
+    .option('--sign-https', 'sign the WebSocket upgrade over the https:// form of its URL'))
     .action(async (url: string, f: CallFlags) => {
       const options = callOptionsFrom(url, f);
       const emulator = new PlivoEmulator({ authToken: typeof options.authToken === 'string' ? options.authToken : undefined });

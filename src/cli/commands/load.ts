@@ -11,8 +11,9 @@ import { formatLoadReport } from '../../emulator/load/load-report.js';
 import { type LoadOptions, type LoadProgress, runLoad } from '../../emulator/load/run-load.js';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_ANSWER_URL } from './call.js';
+import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
 
-interface LoadFlags {
+interface LoadFlags extends ImpairmentFlags {
   calls: string;
   concurrency?: string;
   duration: string;
@@ -43,7 +44,7 @@ export function progressLine(p: LoadProgress, width = 24): string {
 
 /** The `callwire load` command. */
 export function loadCommand(): Command {
-  return new Command('load')
+  return withImpairmentFlags(new Command('load')
     .description('load-test an app: many emulated calls at once, with latency, gaps, pacing and server CPU/memory')
     .argument('[url]', 'answer URL (http/https) or stream URL (ws/wss)', DEFAULT_ANSWER_URL)
     .option('--calls <n>', 'calls to make in total', '10')
@@ -57,7 +58,7 @@ export function loadCommand(): Command {
     .option('--audio <file>', 'play this WAV or raw mu-law file on every turn instead')
     .option('--health-url <url>', 'server /healthz to sample for CPU and memory (default: the target host, when local)')
     .option('--no-health', 'do not sample the server')
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON'))
     .action(async (url: string, f: LoadFlags) => {
       const direct = /^wss?:\/\//i.test(url);
       const calls = int(f.calls, '--calls');
@@ -74,6 +75,7 @@ export function loadCommand(): Command {
         say: f.say,
         audio,
         healthUrl: f.health ? f.healthUrl : null,
+        impairments: impairmentsFrom(f),
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}`) : undefined,
       };
       const report = await runLoad(options);

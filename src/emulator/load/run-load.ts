@@ -9,6 +9,7 @@ import { synthesizeSpeech } from '../../providers/flite/synthesize.js';
 import type { EmulatedCall } from '../call.js';
 import type { CallOptions } from '../call-options.js';
 import { PlivoEmulator } from '../emulator.js';
+import { type Impairments, checkImpairments } from '../impairments.js';
 import { type PreparedAudio, prepareAudio } from '../prepared-audio.js';
 import type { CallReport } from '../report.js';
 import { takeTurn } from '../turns.js';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   readonly audio?: { readonly samples: Int16Array; readonly sampleRate: number };
   /** `/healthz` to sample; default: derived from the target when it is local; null: off. */
   readonly healthUrl?: string | null;
+  /** Network impairments on every caller's frames; each call gets its own seed (`seed` + call number). */
+  readonly impairments?: Impairments;
   /** How long a caller waits for the bot to answer a turn (real ms, default 5000). */
   readonly replyTimeoutMs?: number;
   readonly onProgress?: (progress: LoadProgress) => void;
@@ -64,6 +67,7 @@ function check(o: LoadOptions): void {
   if (!(o.durationS > 0 && o.durationS <= 86_400)) bad('--duration must be a positive number of seconds');
   if (o.rampS !== undefined && !(o.rampS >= 0 && o.rampS <= 3600)) bad('--ramp must be 0-3600 seconds');
   if ((o.answerUrl === undefined) === (o.streamUrl === undefined)) bad('give an answer URL or a stream URL');
+  if (o.impairments !== undefined) checkImpairments(o.impairments);
 }
 
 function healthUrlFor(o: LoadOptions): string | undefined {
@@ -122,8 +126,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     o.onProgress?.(progress());
   }, o.progressIntervalMs ?? 250);
 
-  const runOne = async (): Promise<void> => {
-    const call = emulator.dial(base);
+  const runOne = async (index: number): Promise<void> => {
+    const imp = o.impairments;
+    // One seed per call: the same seed everywhere would lose the same frames on every call.
+    const call = emulator.dial(imp === undefined ? base : { ...base, impairments: { ...imp, seed: (imp.seed ?? 1) + index } });
     active++;
     peak = Math.max(peak, active);
     const end = setTimeout(() => void call.hangup('the load test call reached its duration'), o.durationS * 1000);
@@ -151,7 +157,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       if (w > 0 && stagger > 0) await new Promise((r) => setTimeout(r, w * stagger));
       while (next < o.calls) {
         next++;
-        await runOne();
+        await runOne(next);
       }
     }),
   );

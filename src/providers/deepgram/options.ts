@@ -45,6 +45,12 @@ export interface DeepgramSttOptions {
   readonly closeTimeoutMs?: number;
   /** Un-finalised audio kept for replay after a reconnect; default 30 000 ms. */
   readonly replayLimitMs?: number;
+  /**
+   * A socket that sends nothing for this long while audio flows into it (Deepgram answers
+   * audio with results, empty ones during silence) has hung: it is dropped and reconnected,
+   * the un-finalised audio replayed. Default 15 000 ms; 0 disables.
+   */
+  readonly stallTimeoutMs?: number;
   /** Retries of the first connect (default 3 attempts). */
   readonly retry?: RetryOptions;
   /** Retries of a mid-call reconnect (default 6 attempts). */
@@ -72,6 +78,7 @@ export interface DeepgramConfig {
   readonly connectTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly replayLimitMs: number;
+  readonly stallTimeoutMs: number;
   readonly retry: RetryPolicy;
   readonly reconnect: RetryPolicy;
   readonly eventCapacity: number;
@@ -106,6 +113,7 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     closeTimeoutMs: o.closeTimeoutMs ?? 3000,
     replayLimitMs: o.replayLimitMs ?? 30_000,
+    stallTimeoutMs: o.stallTimeoutMs ?? 15_000,
     retry: retryPolicy(o.retry),
     reconnect: retryPolicy({ attempts: 6, ...o.reconnect }),
     eventCapacity: o.eventCapacity ?? 1024,

@@ -43,6 +43,10 @@ export class DeepgramSession implements SttSession {
   /** A non-empty final arrived since the last speech_final (an utterance is open). */
   #utteranceOpen = false;
   #lastSentAt: number;
+  /** When the current socket last sent anything, and how much audio went out since. */
+  #lastHeardAt: number;
+  #bytesSinceHeard = 0;
+  #stalled = false;
   #keepAlive: TimerHandle | undefined;
   #pendingFinalize = false;
   #overflowWarned = false;
@@ -64,6 +68,7 @@ export class DeepgramSession implements SttSession {
     });
     this.#ws = ws;
     this.#lastSentAt = c.clock.now();
+    this.#lastHeardAt = c.clock.now();
     this.#attach(ws);
     this.#scheduleKeepAlive();
     if (ctx.signal.aborted) void this.close();
@@ -144,6 +149,7 @@ export class DeepgramSession implements SttSession {
   #send(bytes: Uint8Array): void {
     this.#ws.send(bytes);
     this.#lastSentAt = this.#c.clock.now();
+    this.#bytesSinceHeard += bytes.length;
   }
 
   #sendJson(msg: Record<string, unknown>): void {
@@ -156,8 +162,20 @@ export class DeepgramSession implements SttSession {
     const every = Math.max(100, this.#c.keepAliveMs / 2);
     this.#keepAlive = this.#c.clock.setTimer(() => {
       if (this.#state === 'open' && this.#c.clock.now() - this.#lastSentAt >= this.#c.keepAliveMs) this.#sendJson({ type: 'KeepAlive' });
+      if (this.#state === 'open') this.#checkStall();
       if (this.#state === 'open' || this.#state === 'reconnecting') this.#scheduleKeepAlive();
     }, every);
+  }
+
+  /**
+   * A hung server: open, reading, answering nothing. Judged only while audio flows (at least
+   * half the window's worth went out since the last message), so a quiet line is not a stall.
+   */
+  #checkStall(): void {
+    const limit = this.#c.stallTimeoutMs;
+    if (limit <= 0 || this.#c.clock.now() - this.#lastHeardAt < limit || this.#bytesSinceHeard < (limit / 2) * this.#bpms) return;
+    this.#stalled = true;
+    this.#ws.terminate();
   }
 
   #stopKeepAlive(): void {
@@ -166,8 +184,12 @@ export class DeepgramSession implements SttSession {
   }
 
   #attach(ws: WebSocket): void {
+    this.#lastHeardAt = this.#c.clock.now();
+    this.#bytesSinceHeard = 0;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (ws !== this.#ws || isBinary) return;
+      this.#lastHeardAt = this.#c.clock.now();
+      this.#bytesSinceHeard = 0;
       const msg = parseDeepgramMessage(data.toString('utf8'));
       if (msg !== undefined) this.#onMessage(msg);
     });
@@ -248,9 +270,13 @@ export class DeepgramSession implements SttSession {
       );
       return;
     }
-    const error = new ProviderError('PROVIDER_DISCONNECTED', DEEPGRAM.id, `Deepgram closed the stream (${code}${reason === '' ? '' : ` ${reason.slice(0, 80)}`}); reconnecting.`, {
-      details: { closeCode: code },
-    });
+    const stalled = this.#stalled;
+    this.#stalled = false;
+    const error = stalled
+      ? new ProviderError('PROVIDER_TIMEOUT', DEEPGRAM.id, `Deepgram sent nothing for ${this.#c.stallTimeoutMs} ms while audio flowed; reconnecting.`, { details: { timeoutMs: this.#c.stallTimeoutMs } })
+      : new ProviderError('PROVIDER_DISCONNECTED', DEEPGRAM.id, `Deepgram closed the stream (${code}${reason === '' ? '' : ` ${reason.slice(0, 80)}`}); reconnecting.`, {
+          details: { closeCode: code },
+        });
     void this.#reconnect(error);
   }
 

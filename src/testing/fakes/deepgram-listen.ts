@@ -63,6 +63,8 @@ export interface ListenFault {
   readonly dropAfterAudioMs?: number;
   /** Close with this code and reason once this much audio arrived. */
   readonly closeAfterAudioMs?: { readonly audioMs: number; readonly code: number; readonly reason: string };
+  /** Go silent once this much audio arrived: keep reading, send nothing (a hung server). */
+  readonly stallAfterAudioMs?: number;
 }
 
 interface Segment {
@@ -98,6 +100,7 @@ export class ListenConnection {
   #closing = false;
   /** Offset added to send times so messages never overtake each other. */
   #sendAt = 0;
+  #stalled = false;
 
   constructor(ws: WebSocket, cfg: ListenConfig, b: ListenBehaviour, session: SessionCounter, hooks: ListenHooks, clock: Clock, fault: ListenFault) {
     this.#ws = ws;
@@ -184,6 +187,7 @@ export class ListenConnection {
 
   #checkFaults(): void {
     const pos = this.audioMs;
+    if (this.#fault.stallAfterAudioMs !== undefined && pos >= this.#fault.stallAfterAudioMs) this.#stalled = true;
     if (this.#fault.dropAfterAudioMs !== undefined && pos >= this.#fault.dropAfterAudioMs) {
       this.#stop();
       this.#ws.terminate();
@@ -307,7 +311,7 @@ export class ListenConnection {
 
   #send(message: Record<string, unknown>, onSent?: () => void): void {
     this.#timeline.at(this.#nextSendTime(), () => {
-      if (!isOpen(this.#ws)) return;
+      if (!isOpen(this.#ws) || this.#stalled) return;
       this.#ws.send(JSON.stringify(message));
       this.#hooks.onSent(message);
       onSent?.();

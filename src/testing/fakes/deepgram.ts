@@ -78,6 +78,8 @@ export interface FakeDeepgram {
   dropNextConnection(afterAudioMs: number): void;
   /** Close the next accepted connection with `code`/`reason` once it received `audioMs`. */
   closeNextConnection(afterAudioMs: number, code: number, reason: string): void;
+  /** The next accepted connection hangs once it received `audioMs`: it reads on and answers nothing. */
+  stallNextConnection(afterAudioMs: number): void;
   /** Server messages of type `type` (e.g. `Results`), in order. */
   sent(type?: string): Readonly<Record<string, unknown>>[];
   close(): Promise<void>;
@@ -158,6 +160,7 @@ export async function startFakeDeepgram(options: FakeDeepgramOptions = {}): Prom
     failNextConnections: (fault, times = 1) => faults.push(fault, times),
     dropNextConnection: (afterAudioMs) => connFaults.push({ dropAfterAudioMs: afterAudioMs }),
     closeNextConnection: (afterAudioMs, code, reason) => connFaults.push({ closeAfterAudioMs: { audioMs: afterAudioMs, code, reason } }),
+    stallNextConnection: (afterAudioMs) => connFaults.push({ stallAfterAudioMs: afterAudioMs }),
     sent: (type) =>
       log.entries.flatMap((e) => (e.dir === 'out' && (type === undefined || e.message.type === type) ? [e.message] : [])),
     close: () => host.close(),
