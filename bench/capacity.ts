@@ -76,30 +76,35 @@ export async function runLevel(server: BenchServer, path: string, calls: number,
   };
 }
 
-/** Step up through `levels` until one fails, then bisect once between the last pass and the first failure. */
-export async function measureCapacity(levels: readonly number[], durationS: number, bisect: boolean, log: (s: string) => void): Promise<CapacityResult[]> {
+/**
+ * Step up through `levels` until one fails, then bisect up to `bisections` times between the
+ * last pass and the first failure (while they are more than 10 % apart).
+ */
+export async function measureCapacity(levels: readonly number[], durationS: number, bisections: number, log: (s: string) => void): Promise<CapacityResult[]> {
   const out: CapacityResult[] = [];
   for (const s of SERVERS) {
     const server = await startBenchServer(s.name, s.file);
     const done: Level[] = [];
+    const run = async (calls: number): Promise<Level> => {
+      const level = await runLevel(server, s.path, calls, durationS);
+      done.push(level);
+      log(`  ${s.name}: ${calls} calls -> ${level.pass ? 'pass' : `fail (${level.why})`}, server CPU ${level.serverCpuPercent}%, generator late p99 ${level.generatorLateP99Ms} ms`);
+      return level;
+    };
     try {
+      let best = 0;
       let firstFail: number | undefined;
       for (const calls of levels) {
-        const level = await runLevel(server, s.path, calls, durationS);
-        done.push(level);
-        log(`  ${s.name}: ${calls} calls -> ${level.pass ? 'pass' : `fail (${level.why})`}, server CPU ${level.serverCpuPercent}%, generator late p99 ${level.generatorLateP99Ms} ms`);
-        if (!level.pass) {
+        if ((await run(calls)).pass) best = calls;
+        else {
           firstFail = calls;
           break;
         }
       }
-      const passed = done.filter((l) => l.pass).map((l) => l.calls);
-      const best = passed.length > 0 ? Math.max(...passed) : 0;
-      if (bisect && firstFail !== undefined && firstFail - best > 20) {
+      for (let i = 0; i < bisections && firstFail !== undefined && firstFail - best > Math.max(2, best * 0.1); i++) {
         const mid = Math.round((best + firstFail) / 2);
-        const level = await runLevel(server, s.path, mid, durationS);
-        done.push(level);
-        log(`  ${s.name}: ${mid} calls -> ${level.pass ? 'pass' : `fail (${level.why})`}`);
+        if ((await run(mid)).pass) best = mid;
+        else firstFail = mid;
       }
     } finally {
       await server.stop();

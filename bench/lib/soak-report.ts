@@ -1,6 +1,6 @@
 /** The soak's result file and its BENCHMARKS.md section (rewritten in place between markers). */
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { Quantiles } from './procs.js';
+import { writeSection } from './sections.js';
 import { type Flatness, type SoakSample, flatnessTable } from './soak-stats.js';
 
 /** What `bench/results/soak.json` holds. */
@@ -57,12 +57,5 @@ export function soakSection(r: SoakResult, command: string): string[] {
 
 /** Replace the soak section of BENCHMARKS.md (or append it). */
 export function writeSoakSection(file: string, lines: readonly string[]): void {
-  const text = readFileSync(file, 'utf8');
-  const start = '<!-- bench:soak:start -->';
-  const end = '<!-- bench:soak:end -->';
-  const block = `${start}\n${lines.join('\n')}\n${end}`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  const next = i !== -1 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Soak\n\n${block}\n`;
-  writeFileSync(file, next);
+  writeSection(file, 'soak', 'Soak', lines);
 }

@@ -19,6 +19,8 @@ export interface ProbeStats {
   readonly cpuPercent: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** Memory outside the JS heap: Buffers, WASM memory (the resampler), native addons. */
+  readonly externalBytes: number;
 }
 
 /** Answer `/bench/stats` (returns false for other paths). */
@@ -42,6 +44,7 @@ export function serveProbe(req: IncomingMessage, res: ServerResponse): boolean {
     cpuPercent: ((used.user + used.system) / 1000 / (now - since)) * 100,
     rssBytes: mem.rss,
     heapUsedBytes: mem.heapUsed,
+    externalBytes: mem.external,
   };
   loop.reset();
   cpu = process.cpuUsage();

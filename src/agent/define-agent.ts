@@ -16,7 +16,7 @@ import { IDLE_DEFAULTS } from './idle.js';
 import { DEFAULT_FILLER } from './llm-responder.js';
 import { sentencesOf } from './sentence-splitter.js';
 import { AgentSession, type ConversationParking, DEFAULT_APOLOGY, type ParkedConversation } from './session.js';
-import { TtsCache, sharedTtsCache } from './tts-cache.js';
+import { TtsCache, sharedTtsCache, ttsIdentity } from './tts-cache.js';
 
 /** A defined agent: a stream handler plus its live sessions. */
 export interface Agent {
@@ -107,7 +107,7 @@ export function defineAgent(config: AgentConfig): Agent {
         const spec = `${session.audio.encoding}/${session.audio.sampleRate}`;
         await Promise.all(
           [...phrases].flatMap(sentencesOf).map((text) =>
-            sharedTtsCache.getOrCreate(TtsCache.key(tts.name, spec, config.voice, text), async () => {
+            sharedTtsCache.getOrCreate(TtsCache.key(ttsIdentity(tts), spec, config.voice, text), async () => {
               const parts: Uint8Array[] = [];
               for await (const c of session.synthesize(text, { signal: abort.signal })) parts.push(c);
               return concatBytes(parts);

@@ -28,7 +28,7 @@ import { type SpeechEvent, SpeechDetector } from './speech-detector.js';
 import { Utterance, type UtteranceOptions, type UtteranceResult } from './speech-output.js';
 import { type TurnDetector as TurnDetectorT, type DetectedTurn, TurnDetector } from './turn-detector.js';
 import { type ToolContext, hangupTool, sendDtmfTool, transferTool } from './tools.js';
-import { sharedTtsCache } from './tts-cache.js';
+import { sharedTtsCache, ttsIdentity } from './tts-cache.js';
 
 /** What a session reports. */
 export interface AgentEvents {
@@ -252,6 +252,7 @@ export class AgentSession {
         clock: this.clock,
         tts: this.#tts,
         ttsName: this.#cfg.tts?.name ?? 'none',
+        ttsKey: this.#cfg.tts === undefined ? 'none' : ttsIdentity(this.#cfg.tts),
         voice: this.#cfg.voice,
         cache: sharedTtsCache,
         onError: (error, text) => this.#providerFailed(error, 'tts', text),

@@ -60,6 +60,8 @@ export interface SpeechOutputDeps {
   readonly clock: Clock;
   readonly tts: TtsSession | undefined;
   readonly ttsName: string;
+  /** The provider instance's cache identity (see `ttsIdentity`). */
+  readonly ttsKey: string;
   readonly voice?: string;
   readonly cache: TtsCache;
   /** Segments synthesized at once per utterance (default 3). */
@@ -184,7 +186,7 @@ export class Utterance {
       ledger?.mark('ttsRequest', d.clock.now());
       const spec = d.tts.audio;
       if (this.#o.cache === true) {
-        const key = TtsCache.key(d.ttsName, `${spec.encoding}/${spec.sampleRate}`, d.voice, seg.text);
+        const key = TtsCache.key(d.ttsKey, `${spec.encoding}/${spec.sampleRate}`, d.voice, seg.text);
         const tts = d.tts;
         const audio = await d.cache.getOrCreate(key, () => collect(tts.synthesize(seg.text, { signal: this.#abort.signal })));
         ledger?.mark('ttsFirstByte', d.clock.now());

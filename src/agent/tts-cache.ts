@@ -70,3 +70,20 @@ export class TtsCache {
 
 /** The process-wide cache. */
 export const sharedTtsCache = new TtsCache();
+
+const instanceIds = new WeakMap<object, number>();
+let nextInstanceId = 0;
+
+/**
+ * The cache identity of a TTS provider: its name plus a per-instance number. Two instances of
+ * one vendor may be set up with different voices, models or accounts (the voice is often a
+ * constructor option, not `AgentConfig.voice`), so they must not share cached audio.
+ */
+export function ttsIdentity(tts: { readonly name: string }): string {
+  let id = instanceIds.get(tts);
+  if (id === undefined) {
+    id = ++nextInstanceId;
+    instanceIds.set(tts, id);
+  }
+  return `${tts.name}#${id}`;
+}

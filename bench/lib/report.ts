@@ -1,0 +1,127 @@
+/**
+ * BENCHMARKS.md sections rendered from the results file: each states the machine, the exact
+ * command, the numbers, the ratio to the baseline measured in the same run, and the target.
+ */
+import type { Summary } from '../../src/emulator/summary.js';
+import type { BenchResults, SectionMeta } from './results.js';
+
+/** A number for a table: `–` when missing (JSON turns NaN into null). */
+const n = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const q3 = (s: Summary, digits = 0): string => `${n(s.p50, digits)} / ${n(s.p95, digits)} / ${n(s.p99, digits)}`;
+const kb = (b: number): string => `${n(b / 1024)} KB`;
+const mb = (b: number): string => `${n(b / 1048576, 1)} MB`;
+const met = (ok: boolean): string => (ok ? 'met' : '**missed**');
+
+/** The line every section starts with. */
+export function metaLine(m: SectionMeta): string {
+  const busy = m.loadBefore > m.machine.cpus * 0.5 ? ` The machine was busy (load average ${n(m.loadBefore, 1)} before): treat tails as upper bounds.` : '';
+  return `Command: \`${m.command}\` (${m.when.slice(0, 10)}, ${m.plan} run, ${m.machine.cpus} vCPU ${m.machine.cpu}, Node ${m.machine.node}, ${n(m.seconds)} s; load average ${n(m.loadBefore, 1)} before, ${n(m.loadAfter, 1)} after).${busy}`;
+}
+
+/** Markdown lines for every measured section, keyed by marker name. */
+export function renderSections(r: BenchResults): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (r.audio !== undefined) {
+    const { meta, data } = r.audio;
+    out.set('audio', [
+      metaLine(meta),
+      `${data.seconds} s of audio as 20 ms frames, best of ${data.repeat} runs per row.`,
+      '',
+      '| operation | callwire | baseline | speed ratio | SNR callwire | SNR baseline |',
+      '|---|---|---|---|---|---|',
+      ...data.rows.map((row) => `| ${row.name} | ${n(row.ours)}× | ${n(row.baseline)}× | ${n(row.ratio, 2)}× | ${row.oursSnrDb === undefined ? '–' : `${n(row.oursSnrDb)} dB`} | ${row.baselineSnrDb === undefined ? '–' : `${n(row.baselineSnrDb)} dB`} |`),
+    ]);
+  }
+  if (r.capacity !== undefined) {
+    const { meta, data } = r.capacity;
+    const ceiling = data[1]?.capacity ?? 0;
+    const ours = data[0]?.capacity ?? 0;
+    const ratio = ceiling > 0 ? ours / ceiling : Number.NaN;
+    const bound = data.some((s) => s.lowerBound);
+    out.set('capacity', [
+      metaLine(meta),
+      '',
+      '| server | capacity (calls) | share of the raw ws ceiling | levels tried (calls: result) |',
+      '|---|---|---|---|',
+      ...data.map((s) => `| ${s.server} | ${s.capacity}${s.lowerBound ? ' (lower bound: the generator fell behind)' : ''} | ${ceiling > 0 ? `${n((s.capacity / ceiling) * 100)} %` : '–'} | ${s.levels.map((l) => `${l.calls}: ${l.pass ? 'pass' : l.why}, server CPU ${l.serverCpuPercent} %`).join('; ')} |`),
+      '',
+      `Target: callwire at least 50 % of the raw ws ceiling: ${Number.isNaN(ratio) ? 'not measured' : `${n(ratio * 100)} %, ${met(ratio >= 0.5)}`}.${bound ? ' Where a capacity is a lower bound, the load generator (one process on the same cores) ran out before the server did; the ratio is then against a ceiling that is itself a lower bound.' : ''}`,
+    ]);
+  }
+  if (r.latency !== undefined) {
+    const { meta, data } = r.latency;
+    const raw = (share: number) => data.rows.find((x) => x.loadPercent === share && x.server.startsWith('raw'));
+    const at50 = data.rows.find((x) => x.loadPercent === 50 && !x.server.startsWith('raw'));
+    const base50 = raw(50);
+    const added50 = at50 !== undefined && base50 !== undefined ? at50.rttMs.p99 - base50.rttMs.p99 : Number.NaN;
+    out.set('latency', [
+      metaLine(meta),
+      `Share of the capacity measured above (${data.capacity} calls) held by background calls while the probe sends marked frames.`,
+      '',
+      '| server | load | background calls | frames | frame in -> frame out p50 / p95 / p99 | callwire minus raw ws, p50 / p99 |',
+      '|---|---|---|---|---|---|',
+      ...data.rows.map((x) => {
+        const b = raw(x.loadPercent);
+        const diff = b === undefined || x === b ? '–' : `${n(x.rttMs.p50 - b.rttMs.p50, 2)} / ${n(x.rttMs.p99 - b.rttMs.p99, 2)} ms`;
+        return `| ${x.server} | ${x.loadPercent} % | ${x.backgroundCalls} | ${x.rttMs.count} | ${q3(x.rttMs, 2)} ms | ${diff} |`;
+      }),
+      '',
+      `Target: p99 < 5 ms at 50 %: callwire ${at50 === undefined ? 'not measured' : `${n(at50.rttMs.p99, 2)} ms, ${met(at50.rttMs.p99 < 5)}`}${Number.isNaN(added50) ? '' : ` (of which ${n(added50, 2)} ms more than the raw ws echo at the same load)`}.`,
+    ]);
+  }
+  if (r.turn !== undefined) {
+    const { meta, data } = r.turn;
+    const bargeTarget = data.minSpeechMs + 100;
+    out.set('turn', [
+      metaLine(meta),
+      '',
+      '| figure | p50 / p95 / p99 | baseline or target |',
+      '|---|---|---|',
+      `| response: caller speech end -> first bot audio at the caller (${data.turns} turns) | ${q3(data.responseMs)} ms | ${data.expectedMs} ms of configured endpointing and provider delay (p50 ratio ${n(data.responseMs.p50 / data.expectedMs, 2)}×) |`,
+      `| turn overhead: response minus endpointing and provider delays | ${q3(data.overheadMs)} ms | p95 < 30 ms: ${met(data.overheadMs.p95 < 30)} |`,
+      `| of which callwire's own time between stages (latency ledger) | ${q3(data.ownMs, 1)} ms | – |`,
+      `| of which the fake recogniser finalising later than configured | ${q3(data.sttOffsetMs, 1)} ms | – |`,
+      `| barge-in: caller starts speaking over the bot -> bot audio stops at the caller (${data.bargeIns}) | ${q3(data.bargeInMs)} ms | < ${bargeTarget} ms (minimum speech ${data.minSpeechMs} ms + 100): ${met(data.bargeInMs.p95 < bargeTarget)} at p95 |`,
+    ]);
+  }
+  if (r.memory !== undefined) {
+    const { meta, data } = r.memory;
+    const base = data.find((x) => x.agent.startsWith('raw'));
+    out.set('memory', [
+      metaLine(meta),
+      `${data[0]?.calls ?? 0} calls per server; figures are the growth per call from a collected heap. Heap + external (Buffers, the resampler's WASM memory) is what callwire allocates; RSS also moves with the allocator and is noisier.`,
+      '',
+      '| server | idle: heap + external (RSS) | active: heap + external (RSS) | idle ratio to raw ws |',
+      '|---|---|---|---|',
+      ...data.map((x) => {
+        const idle = x.idleHeapBytes + x.idleExternalBytes;
+        const baseIdle = base === undefined ? Number.NaN : base.idleHeapBytes + base.idleExternalBytes;
+        return `| ${x.agent} | ${kb(idle)} (${kb(x.idleRssBytes)}) | ${kb(x.activeHeapBytes + x.activeExternalBytes)} (${kb(x.activeRssBytes)}) | ${x === base || Number.isNaN(baseIdle) || baseIdle <= 0 ? '–' : `${n(idle / baseIdle, 1)}×`} |`;
+      }),
+      '',
+      `Target: under 200 KB per idle call: ${data
+        .filter((x) => x !== base)
+        .map((x) => `${x.agent} ${kb(x.idleHeapBytes + x.idleExternalBytes)}, ${met(x.idleHeapBytes + x.idleExternalBytes < 200 * 1024)}`)
+        .join('; ')} (heap + external; the RSS column moves with what the allocator keeps and is only meaningful with many calls).`,
+    ]);
+  }
+  if (r.leak !== undefined) {
+    const { meta, data } = r.leak;
+    const rssGrowth = data.rssAtEndBytes - data.rssAt1MinBytes;
+    const heapGrowth = data.heapAtEndBytes - data.heapAt1MinBytes;
+    // Growth is judged against the run's own level: under 5 % of RSS or 2 MB counts as flat.
+    const flat = rssGrowth < Math.max(2 * 1048576, data.rssAt1MinBytes * 0.05) && heapGrowth < Math.max(2 * 1048576, data.heapAt1MinBytes * 0.05);
+    out.set('leak', [
+      metaLine(meta),
+      `${data.calls} calls at once (${data.share} % of the capacity of ${data.capacity}) for ${data.minutes} min with the echo agent, each call ${data.callSeconds} s, new calls replacing ended ones; memory sampled after a full collection every few seconds (${data.samples.length} samples).`,
+      '',
+      '| series | after 1 min | at the end | growth | end / 1 min |',
+      '|---|---|---|---|---|',
+      `| RSS | ${mb(data.rssAt1MinBytes)} | ${mb(data.rssAtEndBytes)} | ${mb(rssGrowth)} | ${n(data.rssAtEndBytes / data.rssAt1MinBytes, 3)} |`,
+      `| live heap | ${mb(data.heapAt1MinBytes)} | ${mb(data.heapAtEndBytes)} | ${mb(heapGrowth)} | ${n(data.heapAtEndBytes / data.heapAt1MinBytes, 3)} |`,
+      '',
+      `Target: no growth: ${met(flat)} (growth under 5 % or 2 MB counts as none). The 30-minute soak below runs the same check with jitter and loss.`,
+    ]);
+  }
+  return out;
+}
