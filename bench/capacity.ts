@@ -110,7 +110,11 @@ export async function measureCapacity(levels: readonly number[], durationS: numb
       await server.stop();
     }
     const passed = done.filter((l) => l.pass).map((l) => l.calls);
-    out.push({ server: s.name, levels: done, capacity: passed.length > 0 ? Math.max(...passed) : 0, lowerBound: done.some((l) => !l.pass && l.generatorBound) });
+    const capacity = passed.length > 0 ? Math.max(...passed) : 0;
+    // The capacity is only a lower bound when the level that stopped the search (the lowest
+    // failure above it) failed because the generator fell behind, or nothing failed at all.
+    const stop = done.filter((l) => !l.pass && l.calls > capacity).sort((x, y) => x.calls - y.calls)[0];
+    out.push({ server: s.name, levels: done, capacity, lowerBound: stop === undefined || stop.generatorBound });
   }
   return out;
 }

@@ -18,10 +18,22 @@ export interface LatencyRow {
   readonly loadPercent: number;
   readonly backgroundCalls: number;
   readonly rttMs: Summary;
+  /**
+   * Audio queued at the caller's side (not yet played) when each echoed frame arrived, on
+   * Plivo's playout model. A frame that arrives with ~300 ms queued ahead of it would be
+   * heard no sooner had it been sent sooner: the Player holds audio beyond its bounded lead.
+   */
+  readonly leadMs: Summary;
+}
+
+/** What the probe measured. */
+export interface ProbeResult {
+  readonly rtts: number[];
+  readonly leads: number[];
 }
 
 /** Probe: send `frames` marked 20 ms frames and time each echo. */
-export async function probeRtt(url: string, frames: number): Promise<number[]> {
+export async function probeRtt(url: string, frames: number): Promise<ProbeResult> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -31,6 +43,8 @@ export async function probeRtt(url: string, frames: number): Promise<number[]> {
   ws.send(serializeInbound(startMessage({ callId: randomUUID(), streamId, accountId: 'MABENCH', format: STREAM_FORMATS['mulaw/8000'] })));
   const sentAt = new Map<number, number>();
   const rtts: number[] = [];
+  const leads: number[] = [];
+  let playoutEnd = 0;
   ws.on('message', (data: Buffer) => {
     const at = performance.now();
     const m = JSON.parse(data.toString()) as { event?: string; media?: { payload?: string } };
@@ -40,9 +54,12 @@ export async function probeRtt(url: string, frames: number): Promise<number[]> {
     const i = (b[0] as number) | ((b[1] as number) << 7) | ((b[2] as number) << 14);
     const t = sentAt.get(i);
     if (t !== undefined) {
+      const lead = Math.max(0, playoutEnd - at);
       rtts.push(at - t);
+      leads.push(lead);
       sentAt.delete(i);
     }
+    playoutEnd = Math.max(at, playoutEnd) + 20;
   });
   const t0 = performance.now();
   for (let i = 0; i < frames; i++) {
@@ -58,25 +75,27 @@ export async function probeRtt(url: string, frames: number): Promise<number[]> {
   }
   await new Promise((r) => setTimeout(r, 500));
   ws.close();
-  return rtts;
+  return { rtts, leads };
 }
 
 /** Measure at each share of `capacity`, for callwire and the raw baseline. */
-export async function measureLatency(capacity: number, shares: readonly number[], probeFrames: number, log: (s: string) => void): Promise<LatencyRow[]> {
+export async function measureLatency(capacity: number, shares: readonly number[], probeFrames: number, rampWaitMs: number, log: (s: string) => void): Promise<LatencyRow[]> {
   const rows: LatencyRow[] = [];
   for (const s of [SERVERS[0], SERVERS[1]]) {
     const server = await startBenchServer(s.name, s.file);
     try {
       for (const share of shares) {
         const calls = Math.max(1, Math.round((capacity * share) / 100));
-        const durationS = Math.ceil((probeFrames * 20) / 1000) + 6;
-        const load = runLoadProcess(`ws://127.0.0.1:${server.port}${s.path}`, ['--format', 'mulaw8k', '--calls', String(calls), '--concurrency', String(calls), '--duration', String(durationS), '--ramp', '2']);
-        await new Promise((r) => setTimeout(r, 3000)); // let the background calls ramp up
-        const rtt = await probeRtt(`ws://127.0.0.1:${server.port}${s.path}`, probeFrames);
+        // The background calls outlast the probe (ramp wait + probe + its 500 ms tail).
+        const durationS = Math.ceil((probeFrames * 20 + rampWaitMs) / 1000) + 2;
+        const load = runLoadProcess(`ws://127.0.0.1:${server.port}${s.path}`, ['--format', 'mulaw8k', '--calls', String(calls), '--concurrency', String(calls), '--duration', String(durationS), '--ramp', String(Math.max(1, Math.round(rampWaitMs / 1500)))]);
+        await new Promise((r) => setTimeout(r, rampWaitMs)); // let the background calls ramp up
+        const probe = await probeRtt(`ws://127.0.0.1:${server.port}${s.path}`, probeFrames);
         await load;
-        const stats = summarize(rtt);
-        rows.push({ server: s.name, loadPercent: share, backgroundCalls: calls, rttMs: stats });
-        log(`  ${s.name} at ${share}% (${calls} calls): rtt p50 ${stats.p50.toFixed(2)} p95 ${stats.p95.toFixed(2)} p99 ${stats.p99.toFixed(2)} ms`);
+        const stats = summarize(probe.rtts);
+        const leadMs = summarize(probe.leads);
+        rows.push({ server: s.name, loadPercent: share, backgroundCalls: calls, rttMs: stats, leadMs });
+        log(`  ${s.name} at ${share}% (${calls} calls): rtt p50 ${stats.p50.toFixed(2)} p95 ${stats.p95.toFixed(2)} p99 ${stats.p99.toFixed(2)} ms; queued at the caller p50 ${leadMs.p50.toFixed(0)} p99 ${leadMs.p99.toFixed(0)} ms`);
       }
     } finally {
       await server.stop();

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
           break;
         case 'latency': {
           const c = capacity();
-          results.latency = await measure(s, async () => ({ capacity: c, rows: await measureLatency(c, plan.latency.shares, plan.latency.probeFrames, log) }));
+          results.latency = await measure(s, async () => ({ capacity: c, rows: await measureLatency(c, plan.latency.shares, plan.latency.probeFrames, plan.latency.rampWaitMs, log) }));
           break;
         }
         case 'turn':
@@ -119,6 +119,8 @@ async function main(): Promise<void> {
           throw new Error(`unknown section ${String(never)}`);
         }
       }
+      // Let the previous section's processes exit and the machine settle before the next.
+      await new Promise((r) => setTimeout(r, plan.name === 'full' ? 5000 : 1000));
       // Written after every section, so a long run that dies keeps what it measured.
       mkdirSync(dirname(outFile), { recursive: true });
       writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);

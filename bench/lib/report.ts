@@ -3,6 +3,7 @@
  * command, the numbers, the ratio to the baseline measured in the same run, and the target.
  */
 import type { Summary } from '../../src/emulator/summary.js';
+import type { CapacityResult } from '../capacity.js';
 import type { BenchResults, SectionMeta } from './results.js';
 
 /** A number for a table: `–` when missing (JSON turns NaN into null). */
@@ -34,18 +35,34 @@ export function renderSections(r: BenchResults): Map<string, string[]> {
   }
   if (r.capacity !== undefined) {
     const { meta, data } = r.capacity;
-    const ceiling = data[1]?.capacity ?? 0;
-    const ours = data[0]?.capacity ?? 0;
-    const ratio = ceiling > 0 ? ours / ceiling : Number.NaN;
-    const bound = data.some((s) => s.lowerBound);
+    // A server that passed every level was never pushed to failure: its capacity is at least that.
+    const open = (s: CapacityResult): boolean => s.levels.every((l) => l.pass);
+    // Judged again from the levels, so results written by an older judge render the same way.
+    const bound = (s: CapacityResult): boolean => {
+      const stop = s.levels.filter((l) => !l.pass && l.calls > s.capacity).sort((x, y) => x.calls - y.calls)[0];
+      return stop === undefined || stop.generatorBound;
+    };
+    // CPU per call at the highest level passed: what the capacity would be if the server had whole cores to itself.
+    const perCore = (s: CapacityResult): number => {
+      const at = s.levels.find((l) => l.pass && l.calls === s.capacity);
+      return at === undefined || at.serverCpuPercent <= 0 ? Number.NaN : (at.calls * 100) / at.serverCpuPercent;
+    };
+    const [ours, ceiling] = [data[0], data[1]];
+    const ratio = ours !== undefined && ceiling !== undefined && ceiling.capacity > 0 ? ours.capacity / ceiling.capacity : Number.NaN;
+    const cpuRatio = ours !== undefined && ceiling !== undefined ? perCore(ours) / perCore(ceiling) : Number.NaN;
     out.set('capacity', [
       metaLine(meta),
       '',
-      '| server | capacity (calls) | share of the raw ws ceiling | levels tried (calls: result) |',
-      '|---|---|---|---|',
-      ...data.map((s) => `| ${s.server} | ${s.capacity}${s.lowerBound ? ' (lower bound: the generator fell behind)' : ''} | ${ceiling > 0 ? `${n((s.capacity / ceiling) * 100)} %` : '–'} | ${s.levels.map((l) => `${l.calls}: ${l.pass ? 'pass' : l.why}, server CPU ${l.serverCpuPercent} %`).join('; ')} |`),
+      '| server | capacity (calls) | share of the raw ws ceiling | server CPU at capacity | calls per core, from CPU per call | levels tried (calls: result, server CPU) |',
+      '|---|---|---|---|---|---|',
+      ...data.map((s) => {
+        const at = s.levels.find((l) => l.pass && l.calls === s.capacity);
+        const note = open(s) ? ' or more (every level passed)' : bound(s) ? ' or more (the generator fell behind first)' : '';
+        const share = ceiling !== undefined && ceiling.capacity > 0 ? `${n((s.capacity / ceiling.capacity) * 100)} %` : '–';
+        return `| ${s.server} | ${s.capacity}${note} | ${share} | ${at === undefined ? '–' : `${at.serverCpuPercent} %`} | ${n(perCore(s))} | ${s.levels.map((l) => `${l.calls}: ${l.pass ? 'pass' : l.why}, ${l.serverCpuPercent} %`).join('; ')} |`;
+      }),
       '',
-      `Target: callwire at least 50 % of the raw ws ceiling: ${Number.isNaN(ratio) ? 'not measured' : `${n(ratio * 100)} %, ${met(ratio >= 0.5)}`}.${bound ? ' Where a capacity is a lower bound, the load generator (one process on the same cores) ran out before the server did; the ratio is then against a ceiling that is itself a lower bound.' : ''}`,
+      `Target: callwire at least 50 % of the raw ws ceiling: ${Number.isNaN(ratio) ? 'not measured' : `${n(ratio * 100)} % of the measured ceiling, ${met(ratio >= 0.5)}`}${Number.isNaN(cpuRatio) ? '' : `; by CPU per call, ${n(cpuRatio * 100)} % of the raw server's calls per core, ${met(cpuRatio >= 0.5)}`}.${data.some(bound) ? ' Where a capacity reads "or more", the load generator (one process on the same cores) ran out before that server did, so the measured ceiling is itself a lower bound; the calls-per-core column (the level\'s calls divided by the server\'s share of one core) is the comparison that does not depend on the generator.' : ''}`,
     ]);
   }
   if (r.latency !== undefined) {
@@ -58,12 +75,13 @@ export function renderSections(r: BenchResults): Map<string, string[]> {
       metaLine(meta),
       `Share of the capacity measured above (${data.capacity} calls) held by background calls while the probe sends marked frames.`,
       '',
-      '| server | load | background calls | frames | frame in -> frame out p50 / p95 / p99 | callwire minus raw ws, p50 / p99 |',
-      '|---|---|---|---|---|---|',
+      '| server | load | background calls | frames | frame in -> frame out p50 / p95 / p99 | callwire minus raw ws, p50 / p99 | audio queued at the caller when the frame arrived, p50 / p99 |',
+      '|---|---|---|---|---|---|---|',
       ...data.rows.map((x) => {
         const b = raw(x.loadPercent);
         const diff = b === undefined || x === b ? '–' : `${n(x.rttMs.p50 - b.rttMs.p50, 2)} / ${n(x.rttMs.p99 - b.rttMs.p99, 2)} ms`;
-        return `| ${x.server} | ${x.loadPercent} % | ${x.backgroundCalls} | ${x.rttMs.count} | ${q3(x.rttMs, 2)} ms | ${diff} |`;
+        const lead = x.leadMs === undefined ? '–' : `${n(x.leadMs.p50)} / ${n(x.leadMs.p99)} ms`;
+        return `| ${x.server} | ${x.loadPercent} % | ${x.backgroundCalls} | ${x.rttMs.count} | ${q3(x.rttMs, 2)} ms | ${diff} | ${lead} |`;
       }),
       '',
       `Target: p99 < 5 ms at 50 %: callwire ${at50 === undefined ? 'not measured' : `${n(at50.rttMs.p99, 2)} ms, ${met(at50.rttMs.p99 < 5)}`}${Number.isNaN(added50) ? '' : ` (of which ${n(added50, 2)} ms more than the raw ws echo at the same load)`}.`,
