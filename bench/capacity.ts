@@ -48,6 +48,8 @@ function judge(r: LoadReport, lagP99: number): { pass: boolean; generatorBound: 
   const why: string[] = [];
   const generatorBound = r.generator.ticker.p99LateMs >= GENERATOR_LATE_LIMIT_MS;
   if (r.calls.failed > 0) why.push(`${r.calls.failed} calls failed`);
+  // A server that sends nothing back has no jitter and no gaps: it must not pass.
+  if (r.pacingJitterMs.count === 0) why.push('no bot audio reached the callers');
   if ((r.pacingJitterMs.p99 ?? 0) >= 20) why.push(`jitter p99 ${r.pacingJitterMs.p99} ms`);
   if (r.gaps.count > 0) why.push(`${r.gaps.count} gaps`);
   if (lagP99 >= 20) why.push(`lag p99 ${lagP99.toFixed(1)} ms`);

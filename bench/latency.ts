@@ -39,6 +39,9 @@ export async function probeRtt(url: string, frames: number): Promise<ProbeResult
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  // A socket error after the open fails this probe (and its section), not the whole run.
+  const failed = new Promise<never>((_, reject) => ws.once('error', reject));
+  failed.catch(() => undefined);
   const streamId = randomUUID();
   ws.send(serializeInbound(startMessage({ callId: randomUUID(), streamId, accountId: 'MABENCH', format: STREAM_FORMATS['mulaw/8000'] })));
   const sentAt = new Map<number, number>();
@@ -73,7 +76,7 @@ export async function probeRtt(url: string, frames: number): Promise<ProbeResult
     sentAt.set(i, performance.now());
     ws.send(serializeInbound(mediaMessage({ sequenceNumber: i + 2, streamId, chunk: i + 1, timestamp: Date.now(), audio })));
   }
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.race([new Promise((r) => setTimeout(r, 500)), failed]);
   ws.close();
   return { rtts, leads };
 }

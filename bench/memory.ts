@@ -29,10 +29,16 @@ export interface LeakRun {
   readonly callSeconds: number;
   /** [seconds since start, RSS bytes, live heap bytes (after a full collection)] every sample. */
   readonly samples: readonly (readonly [number, number, number])[];
+  /** The samples judged: [first, last] seconds, while every call was running. */
+  readonly windowSeconds: readonly [number, number];
+  /** Medians of the first and last few samples of the window. */
   readonly rssAt1MinBytes: number;
   readonly rssAtEndBytes: number;
   readonly heapAt1MinBytes: number;
   readonly heapAtEndBytes: number;
+  /** Least-squares slope over the window, bytes per hour. */
+  readonly rssSlopePerHourBytes: number;
+  readonly heapSlopePerHourBytes: number;
 }
 
 async function openIdle(url: string, n: number): Promise<WebSocket[]> {
@@ -85,7 +91,8 @@ export async function measurePerCall(targets: readonly MemoryTarget[], n: number
         await settle(500);
         for (const w of ws) w.close();
       });
-      await settle(1000);
+      // Let the warm-up calls' state go (and the built-in agent's greeting cache fill) first.
+      await settle(Math.max(1000, t.quietAfterMs / 2));
       const base = await server.stats(true);
       const idle = await openIdle(url, n);
       await settle(t.quietAfterMs);
@@ -127,9 +134,11 @@ export async function measureLeak(calls: number, minutes: number, sampleSeconds:
     const t0 = performance.now();
     const load = runLoadProcess(url, ['--format', 'mulaw8k', '--calls', String(total), '--concurrency', String(calls), '--duration', String(callSeconds), '--ramp', '5']);
     let done = false;
-    void load.finally(() => {
-      done = true;
-    });
+    // Observe the end either way; the rejection itself is raised by `await load` below.
+    load.then(
+      () => (done = true),
+      () => (done = true),
+    );
     while (!done) {
       await settle(sampleSeconds * 1000);
       if (done) break;
@@ -142,17 +151,42 @@ export async function measureLeak(calls: number, minutes: number, sampleSeconds:
   } finally {
     await server.stop();
   }
-  // "After 1 minute" (or the first sample of a run shorter than two minutes).
-  const at1 = (minutes >= 2 ? samples.find((s) => s[0] >= 60) : undefined) ?? samples[0];
-  const end = samples[samples.length - 1];
+  // Judge only while every call is running: after the first minute (the ramp and first
+  // allocations) and before the last calls end (the wind-down frees memory and would hide growth).
+  const from = minutes >= 2 ? 60 : 0;
+  const steady = samples.filter((x) => x[0] >= from && x[0] <= minutes * 60 - sampleSeconds);
+  const window = steady.length >= 2 ? steady : samples;
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length === 0 ? Number.NaN : (v[Math.floor((v.length - 1) / 2)] as number);
+  };
+  const k = Math.max(1, Math.min(3, Math.floor(window.length / 3)));
+  const head = window.slice(0, k);
+  const tail = window.slice(-k);
+  const slope = (pick: (x: readonly [number, number, number]) => number): number => {
+    const n = window.length;
+    if (n < 2) return Number.NaN;
+    const mx = window.reduce((a, x) => a + x[0], 0) / n;
+    const my = window.reduce((a, x) => a + pick(x), 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (const x of window) {
+      sxy += (x[0] - mx) * (pick(x) - my);
+      sxx += (x[0] - mx) ** 2;
+    }
+    return sxx === 0 ? 0 : (sxy / sxx) * 3600;
+  };
   return {
     calls,
     minutes,
     callSeconds,
     samples,
-    rssAt1MinBytes: at1?.[1] ?? 0,
-    rssAtEndBytes: end?.[1] ?? 0,
-    heapAt1MinBytes: at1?.[2] ?? 0,
-    heapAtEndBytes: end?.[2] ?? 0,
+    windowSeconds: [window[0]?.[0] ?? 0, window[window.length - 1]?.[0] ?? 0],
+    rssAt1MinBytes: median(head.map((x) => x[1])),
+    rssAtEndBytes: median(tail.map((x) => x[1])),
+    heapAt1MinBytes: median(head.map((x) => x[2])),
+    heapAtEndBytes: median(tail.map((x) => x[2])),
+    rssSlopePerHourBytes: slope((x) => x[1]),
+    heapSlopePerHourBytes: slope((x) => x[2]),
   };
 }

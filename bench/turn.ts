@@ -15,6 +15,9 @@ import { startRig } from '../test/support/agent-rig.js';
 /** The fixed delays. */
 export const DELAYS = { vadEndpointingMs: 400, sttEndpointingMs: 300, sttLatencyMs: 150, llmTtftMs: 200, ttsTtfbMs: 100 } as const;
 
+/** The agent's barge-in minimum speech duration (set explicitly; the target is this + 100 ms). */
+const BARGE_IN_MIN_SPEECH_MS = 200;
+
 /** Turn and barge-in results. */
 export interface TurnResult {
   readonly turns: number;
@@ -49,6 +52,7 @@ export async function measureTurns(calls: number, turnsPerCall: number, log: (s:
       greeting: 'Hello.',
       tts: new ElevenLabsTts({ apiKey: el.apiKey, baseUrl: el.baseUrl, env: {} }),
       turn: { minEndpointingMs: DELAYS.vadEndpointingMs },
+      bargeIn: { minSpeechMs: BARGE_IN_MIN_SPEECH_MS },
       idle: false,
     },
   });
@@ -118,7 +122,7 @@ export async function measureTurns(calls: number, turnsPerCall: number, log: (s:
     sttOffsetMs: summarize(sttOffset),
     bargeIns: bargeIn.length,
     bargeInMs: summarize(bargeIn),
-    minSpeechMs: 200,
+    minSpeechMs: BARGE_IN_MIN_SPEECH_MS,
   };
   log(`  turns ${result.turns}: response p50 ${result.responseMs.p50} ms (configured ${expectedMs}), overhead p95 ${result.overheadMs.p95} ms (callwire's own p95 ${result.ownMs.p95.toFixed(1)} ms, recogniser offset p50 ${result.sttOffsetMs.p50.toFixed(1)} ms); barge-ins ${result.bargeIns}: p50 ${result.bargeInMs.p50} p95 ${result.bargeInMs.p95} ms`);
   return result;

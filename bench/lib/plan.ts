@@ -19,9 +19,9 @@ export interface BenchPlan {
 export const FULL: BenchPlan = {
   name: 'full',
   audio: { seconds: 60, repeat: 20 },
-  capacity: { levels: [25, 50, 100, 200, 400], durationS: 10, bisections: 3 },
-  latency: { shares: [10, 50, 80], probeFrames: 750, rampWaitMs: 3000 },
-  turn: { calls: 4, turnsPerCall: 3 },
+  capacity: { levels: [25, 50, 100, 200, 400, 800], durationS: 8, bisections: 2 },
+  latency: { shares: [10, 50, 80], probeFrames: 500, rampWaitMs: 3000 },
+  turn: { calls: 6, turnsPerCall: 4 },
   memory: { calls: 50, agents: ['callwire echo', 'callwire built-in', 'raw ws echo (baseline)'], activeSeconds: 14 },
   leak: { minutes: 10, sampleSeconds: 10, share: 50 },
 };

@@ -5,6 +5,29 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeStats } from '../servers/probe.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// Every child the benchmarks start, so none outlives a run that crashes or is interrupted.
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
+/** `fetch` that gives up: a wedged server must fail the section, not hang the run. */
+async function fetchJson<T>(url: string, timeoutMs = 15_000): Promise<T> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return (await r.json()) as T;
+}
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** A server under test. */
@@ -20,7 +43,7 @@ export interface BenchServer {
 /** Start `bench/servers/<file>` with tsx and wait for its port. */
 export async function startBenchServer(name: string, file: string, env: Record<string, string> = {}): Promise<BenchServer> {
   // tsx as an --import loader keeps the server in one process, where --expose-gc applies.
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/servers/${file}`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/servers/${file}`], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);
@@ -37,14 +60,17 @@ export async function startBenchServer(name: string, file: string, env: Record<s
       }
     });
     void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening: ${stderr}`)));
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not listen within 30 s: ${stderr}`));
+    }, 30_000).unref();
   });
   return {
     name,
     port,
     child,
     async stats(gc = false) {
-      const r = await fetch(`http://127.0.0.1:${port}/bench/stats${gc ? '?gc=1' : ''}`);
-      return (await r.json()) as ProbeStats;
+      return fetchJson<ProbeStats>(`http://127.0.0.1:${port}/bench/stats${gc ? '?gc=1' : ''}`);
     },
     async stop() {
       if (child.exitCode !== null) {
@@ -81,7 +107,7 @@ export interface Quantiles {
 
 /** Run `callwire load` as a separate process and parse its JSON report. */
 export async function runLoadProcess(url: string, args: string[]): Promise<LoadReport> {
-  const child = spawn(process.execPath, [CLI, 'load', url, '--json', '--no-health', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, [CLI, 'load', url, '--json', '--no-health', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

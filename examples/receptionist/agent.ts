@@ -55,7 +55,7 @@ export function receptionistAgent(providers: { stt: SttProvider; llm: LlmProvide
       'You are the receptionist of Bella Pizza, answering the phone.',
       'Answer in one or two short spoken sentences; never use lists or symbols.',
       'Use opening_hours for questions about when we are open, and book_table to book (ask for the name, the number of people, the day and the hour first).',
-      managerNumber ? 'If the caller asks for the manager or has a complaint, say you are transferring them and call transfer.' : 'There is no manager line.',
+      managerNumber ? 'If the caller asks for the manager or has a complaint, say you are transferring them and call transfer_to_manager.' : 'There is no manager line.',
     ].join(' '),
     greeting: 'Bella Pizza, good evening. How can I help you?',
     tools: [
@@ -76,7 +76,23 @@ export function receptionistAgent(providers: { stt: SttProvider; llm: LlmProvide
         filler: 'One moment, let me check the book.',
         execute: (args) => book.book(args),
       }),
+      // The number is fixed here, never a parameter: a model that could pick the destination
+      // could be talked into dialling anywhere (toll fraud). So no built-in `transfer` either.
+      ...(managerNumber === undefined
+        ? []
+        : [
+            defineTool({
+              name: 'transfer_to_manager',
+              description: 'Transfer the call to the manager',
+              parameters: z.object({}),
+              filler: false,
+              execute: async (_args, ctx) => {
+                await ctx.transfer(managerNumber);
+                return { transferred: true };
+              },
+            }),
+          ]),
     ],
-    builtinTools: managerNumber !== undefined,
+    builtinTools: false,
   });
 }

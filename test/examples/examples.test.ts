@@ -63,6 +63,24 @@ describe('example: receptionist', () => {
   });
 });
 
+describe('example: receptionist transfers', () => {
+  it('transfers only to the configured manager number: the model gets no tool that takes a destination', async () => {
+    const { providers } = await fakes([]);
+    const agent = receptionistAgent(providers, new BookingBook(), '+14155550100');
+    const tools = agent.config.tools ?? [];
+    expect(tools.map((t) => t.name)).toEqual(['opening_hours', 'book_table', 'transfer_to_manager']);
+    expect(agent.config.builtinTools).toBe(false);
+    const transfer = tools.find((t) => t.name === 'transfer_to_manager');
+    // Whatever arguments the model invents, the destination is the configured number.
+    expect(transfer?.parameters.safeParse({ to: '+19005550199' }).success).toBe(true);
+    const dialled: string[] = [];
+    const ctx = { transfer: async (to: string) => void dialled.push(to) } as unknown as Parameters<NonNullable<typeof transfer>['execute']>[1];
+    await transfer?.execute({}, ctx);
+    expect(dialled).toEqual(['+14155550100']);
+    expect(receptionistAgent(providers).config.tools?.map((t) => t.name)).toEqual(['opening_hours', 'book_table']);
+  });
+});
+
 describe('example: appointments with a keypad fallback', () => {
   it('books a slot from a date and a time typed on the keypad', async () => {
     const { openai, providers } = await fakes(['I would rather use the keypad', 'ten please my name is Ana']);
