@@ -49,6 +49,7 @@ export async function startBenchServer(name: string, file: string, env: Record<s
     stderr = (stderr + c.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let startTimer: NodeJS.Timeout | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     rl.on('line', (line) => {
@@ -60,11 +61,11 @@ export async function startBenchServer(name: string, file: string, env: Record<s
       }
     });
     void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening: ${stderr}`)));
-    setTimeout(() => {
+    startTimer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${name} did not listen within 30 s: ${stderr}`));
-    }, 30_000).unref();
-  });
+    }, 30_000);
+  }).finally(() => clearTimeout(startTimer));
   return {
     name,
     port,
