@@ -20,7 +20,16 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Unix epoch ms for media timestamps and callbacks (default Date.now). */
   epochNow?: () => number;
+  /**
+   * Calls are spread over this many evenly spaced phases of the 20 ms frame clock (default
+   * {@link DEFAULT_TICK_PHASES}), as real calls reach a server at arbitrary phases. 1 puts
+   * every call in lock-step: all frames of all calls in the same instant, the worst burst.
+   */
+  tickPhases?: number;
 }
+
+/** Default number of frame-clock phases the emulator spreads calls over (5 ms apart). */
+export const DEFAULT_TICK_PHASES = 4;
 
 /** Default Auth ID: Plivo's shape (MA + 18 characters). */
 export const DEFAULT_AUTH_ID = 'MAEMULATOR0000000000';
@@ -31,6 +40,7 @@ export class PlivoEmulator {
   readonly authToken: string | undefined;
   readonly clock: Clock;
   readonly #epochNow: () => number;
+  readonly #tickPhases: number;
   readonly #calls = new Map<string, EmulatedCall>();
   readonly #tickers = new Map<number, FrameTicker>();
   readonly #host: CallHost;
@@ -41,6 +51,9 @@ export class PlivoEmulator {
     this.authToken = options.authToken;
     this.clock = options.clock ?? defaultClock;
     this.#epochNow = options.epochNow ?? Date.now;
+    const phases = options.tickPhases ?? DEFAULT_TICK_PHASES;
+    if (!Number.isInteger(phases) || phases < 1 || phases > 20) throw new ConfigError('CONFIG_INVALID', `tickPhases must be an integer from 1 to 20 (got ${phases})`);
+    this.#tickPhases = phases;
     this.#host = {
       clock: this.clock,
       accountId: this.authId,
@@ -55,7 +68,7 @@ export class PlivoEmulator {
   #ticker(speed: number): FrameTicker {
     let t = this.#tickers.get(speed);
     if (t === undefined) {
-      t = new FrameTicker(this.clock, 20 / speed);
+      t = new FrameTicker(this.clock, 20 / speed, { phases: this.#tickPhases });
       this.#tickers.set(speed, t);
     }
     return t;

@@ -111,4 +111,11 @@ describe('callwire load', () => {
     expect(report.server.rssBytesMax).toBeGreaterThan(10e6);
     expect(code).toBe(0);
   });
+
+  it('refuses --phases outside 1..20 with a coded error and no calls made', async () => {
+    const { code, output } = await runCli(['load', 'ws://127.0.0.1:9/plivo/stream', '--calls', '1', '--phases', '0']);
+    expect(output).toMatch(/CONFIG_INVALID/);
+    expect(output).toMatch(/tickPhases must be an integer from 1 to 20/);
+    expect(code).toBe(1); // coded errors exit 1, like every other command
+  });
 });

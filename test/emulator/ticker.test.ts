@@ -80,3 +80,57 @@ describe('FrameTicker', () => {
     expect(errors.length).toBe(5);
   });
 });
+
+describe('FrameTicker phases', () => {
+  it('spreads subscribers evenly over the period; each still ticks once per period, on its own phase', () => {
+    const clock = new ManualClock();
+    const ticker = new FrameTicker(clock, 20, { phases: 4 });
+    const times: number[][] = [[], [], [], [], []];
+    for (const list of times) ticker.subscribe((t) => list.push(t));
+    clock.advance(60);
+    // Least-used phase first: offsets 0, 5, 10, 15, then 0 again.
+    expect(times).toEqual([
+      [20, 40, 60],
+      [25, 45],
+      [30, 50],
+      [35, 55],
+      [20, 40, 60],
+    ]);
+    expect(ticker.stats().ticks).toBe(2);
+  });
+
+  it('refills the least-used phase when a subscriber leaves', () => {
+    const clock = new ManualClock();
+    const ticker = new FrameTicker(clock, 20, { phases: 2 });
+    const a: number[] = [];
+    const b: number[] = [];
+    const c: number[] = [];
+    ticker.subscribe((t) => a.push(t));
+    const offB = ticker.subscribe((t) => b.push(t));
+    clock.advance(20);
+    offB();
+    offB(); // idempotent: the count of subscribers stays right
+    expect(ticker.size).toBe(1);
+    ticker.subscribe((t) => c.push(t));
+    clock.advance(40);
+    expect(a).toEqual([20, 40, 60]);
+    expect(b).toEqual([]);
+    expect(c).toEqual([30, 50]); // joined the idle phase, on its next slot
+  });
+
+  it('keeps the schedule through a stall with phases: every missed slot runs with its own time', () => {
+    const s = stallingClock();
+    const ticker = new FrameTicker(s.clock, 20, { phases: 2 });
+    const a: number[] = [];
+    const b: number[] = [];
+    ticker.subscribe((t) => a.push(t));
+    ticker.subscribe((t) => b.push(t));
+    s.fireLate(0); // 20: a
+    s.fireLate(25); // due 30, runs at 55: slots 30 (b), 40 (a), 50 (b) run now
+    s.fireLate(0); // 60: a
+    expect(a).toEqual([20, 40, 60]);
+    expect(b).toEqual([30, 50]);
+    expect(ticker.stats().maxLateMs).toBe(25);
+    expect(ticker.stats().skipped).toBe(0);
+  });
+});

@@ -26,6 +26,7 @@ interface LoadFlags extends ImpairmentFlags {
   audio?: string;
   healthUrl?: string;
   health: boolean;
+  phases: string;
   json?: boolean;
 }
 
@@ -56,6 +57,7 @@ export function loadCommand(): Command {
     .option('--speed <factor>', 'audio clock speed (default 1)')
     .option('--say <text>', 'what each caller says on every turn (flite)')
     .option('--audio <file>', 'play this WAV or raw mu-law file on every turn instead')
+    .option('--phases <n>', 'spread the calls over this many phases of the 20 ms frame clock; 1: every call in lock-step (worst-case bursts)', '4')
     .option('--health-url <url>', 'server /healthz to sample for CPU and memory (default: the target host, when local)')
     .option('--no-health', 'do not sample the server')
     .option('--json', 'print the report as JSON'))
@@ -76,6 +78,7 @@ export function loadCommand(): Command {
         audio,
         healthUrl: f.health ? f.healthUrl : null,
         impairments: impairmentsFrom(f),
+        tickPhases: int(f.phases, '--phases'),
         onProgress: tty ? (p) => process.stderr.write(`\r${progressLine(p)}`) : undefined,
       };
       const report = await runLoad(options);

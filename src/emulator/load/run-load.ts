@@ -1,7 +1,7 @@
 /**
  * The load generator: N calls, at most C at once, each talking for S seconds (speak an
  * utterance, wait for the bot's answer, repeat), with the first C starts spread over the
- * ramp. All calls share one emulator and one 20 ms ticker; recording is off and the
+ * ramp. All calls share one emulator and one 20 ms ticker (spread over its phases); recording is off and the
  * utterance is synthesized and framed once, so the generator stays cheap next to the server.
  */
 import { ConfigError } from '../../errors.js';
@@ -41,6 +41,8 @@ export interface LoadOptions {
   readonly healthUrl?: string | null;
   /** Network impairments on every caller's frames; each call gets its own seed (`seed` + call number). */
   readonly impairments?: Impairments;
+  /** Phases of the 20 ms frame clock the calls are spread over (default 4; 1: lock-step). */
+  readonly tickPhases?: number;
   /** How long a caller waits for the bot to answer a turn (real ms, default 5000). */
   readonly replyTimeoutMs?: number;
   readonly onProgress?: (progress: LoadProgress) => void;
@@ -93,7 +95,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     }
     return p;
   };
-  const emulator = new PlivoEmulator({ authToken: o.authToken, authId: o.authId });
+  const emulator = new PlivoEmulator({ authToken: o.authToken, authId: o.authId, tickPhases: o.tickPhases });
   const base: CallOptions = {
     ...(o.answerUrl !== undefined ? { answerUrl: o.answerUrl } : { streamUrl: o.streamUrl, format: o.format }),
     speed: o.speed ?? 1,
