@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeMulaw } from '../../src/audio/mulaw.js';
@@ -87,7 +85,7 @@ describe('FlitePool', () => {
     await p.close();
   });
 
-  it('rejects pending work on close, removes its temp directory and refuses new work', async () => {
+  it('rejects pending work on close and refuses new work', async () => {
     const p = new FlitePool({ size: 1 });
     await p.synthesize('Warm up.', 'kal');
     const pending = [codeOf(p.synthesize('One.', 'kal')), codeOf(p.synthesize('Two.', 'kal'))];
@@ -96,17 +94,18 @@ describe('FlitePool', () => {
     expect(await codeOf(p.synthesize('Three.', 'kal'))).toBe('PROVIDER_UNAVAILABLE');
   });
 
-  it('never keeps the process alive, prints no WASI warning and cleans up its files at exit', () => {
+  it('never keeps the process alive, prints no WASI warning, writes no temp files and keeps no descriptor per utterance', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../fixtures/flite-exit.ts')], {
       encoding: 'utf8',
       timeout: 60_000,
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/ExperimentalWarning|WASI/);
-    const out = JSON.parse(r.stdout) as { samples: number; dirs: string[] };
+    const out = JSON.parse(r.stdout) as { samples: number; dirs: string[]; fdGrowth: number | null };
     expect(out.samples).toBeGreaterThan(2000);
-    expect(out.dirs.length).toBe(1);
-    for (const d of out.dirs) expect(existsSync(join(tmpdir(), d))).toBe(false);
+    expect(out.dirs).toEqual([]);
+    // 30 more utterances on two voices: node:wasi left 30 directory descriptors open here.
+    if (out.fdGrowth !== null) expect(out.fdGrowth).toBeLessThanOrEqual(2);
   });
 
   it('works when the parent process runs with --input-type=module (workers do not inherit it)', () => {

@@ -7,14 +7,12 @@
  *   running finishes in its worker and its result is dropped.
  * - Workers never keep the process alive: each is `unref()`ed while idle and `ref()`ed only
  *   while it holds a job (so an awaited synthesis still completes in a CLI).
- * - flite writes each WAV into one temporary directory per pool, removed by `close()` or,
- *   failing that, when the process exits.
+ * - flite writes each WAV into an in-memory directory (`mem-wasi.ts`): no temporary files,
+ *   and no file descriptor per utterance (Node 20's `node:wasi` leaks one).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ProviderError } from '../../errors.js';
 import type { FliteRequest, FliteResponse } from './protocol.js';
@@ -74,10 +72,8 @@ export class FlitePool {
   readonly #queue: Job[] = [];
   readonly #source = fliteWorkerSource();
   #nextId = 1;
-  #dir: string | undefined;
   #starting = 0;
   #closed = false;
-  readonly #cleanup = (): void => this.#removeDir();
 
   constructor(options: FlitePoolOptions = {}) {
     this.size = options.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
@@ -126,7 +122,7 @@ export class FlitePool {
     });
   }
 
-  /** Stop every worker, fail queued requests with PROVIDER_UNAVAILABLE, remove temp files. */
+  /** Stop every worker, fail queued requests with PROVIDER_UNAVAILABLE. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -135,8 +131,6 @@ export class FlitePool {
     const slots = this.#slots.splice(0);
     for (const s of slots) if (s.job !== undefined) this.#settle(s.job, gone);
     await Promise.all(slots.map((s) => s.worker.terminate()));
-    this.#removeDir();
-    process.off('exit', this.#cleanup);
   }
 
   #settle(job: Job, result: Uint8Array | Error): void {
@@ -167,7 +161,7 @@ export class FlitePool {
       if (this.#closed) return;
       // execArgv: [] so the worker does not inherit the parent's flags: `--input-type=module`
       // would make its (CommonJS) source ESM, and loaders such as tsx are not needed in it.
-      const worker = new Worker(this.#source, { eval: true, execArgv: [], workerData: { module, dir: this.#tempDir() } });
+      const worker = new Worker(this.#source, { eval: true, execArgv: [], workerData: { module } });
       const slot: Slot = { worker, job: undefined };
       worker.unref();
       worker.on('message', (msg: FliteResponse) => this.#onReply(slot, msg));
@@ -202,19 +196,6 @@ export class FlitePool {
       this.#settle(slot.job, new ProviderError('PROVIDER_UNAVAILABLE', 'flite', 'a flite worker stopped during synthesis', { cause }));
     }
     if (!this.#closed) this.#dispatch();
-  }
-
-  #tempDir(): string {
-    if (this.#dir === undefined) {
-      this.#dir = mkdtempSync(join(tmpdir(), 'callwire-flite-'));
-      process.once('exit', this.#cleanup);
-    }
-    return this.#dir;
-  }
-
-  #removeDir(): void {
-    if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
-    this.#dir = undefined;
   }
 }
 
