@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import alawmulaw from 'alawmulaw';
-import { createResampler, decodeMulawInto, encodeMulawInto, tone } from '../src/audio/index.js';
+import { concatPcm, createResampler, decodeMulawInto, encodeMulawInto, tone } from '../src/audio/index.js';
 
 const { mulaw } = alawmulaw;
 
@@ -79,9 +79,8 @@ function linearResampler(from: number, to: number) {
 
 /** Audio throughput of `seconds` of audio as 20 ms frames, best of `repeat` runs per row. */
 export function measureAudio(seconds: number, repeat: number): AudioRow[] {
-  const SECONDS = seconds;
   const rows: AudioRow[] = [];
-  const pcm8k = tone([300, 1200], SECONDS * 1000, 8000);
+  const pcm8k = tone([300, 1200], seconds * 1000, 8000);
   const frames8k: Int16Array[] = [];
   for (let i = 0; i + 160 <= pcm8k.length; i += 160) frames8k.push(pcm8k.subarray(i, i + 160));
   const mu = frames8k.map((f) => mulaw.encode(f) as Uint8Array);
@@ -108,7 +107,7 @@ export function measureAudio(seconds: number, repeat: number): AudioRow[] {
     rows.push({ name: 'mu-law encode, 20 ms frames', ours: audioMs / ours, baseline: audioMs / theirs, unit: 'x real time', ratio: theirs / ours });
   }
   for (const [from, to] of [[8000, 16000], [16000, 8000], [24000, 8000], [48000, 16000]] as const) {
-    const input = tone([300, 1200], SECONDS * 1000, from);
+    const input = tone([300, 1200], seconds * 1000, from);
     const n = from / 50;
     const chunks: Int16Array[] = [];
     for (let i = 0; i + n <= input.length; i += n) chunks.push(input.subarray(i, i + n));
@@ -127,13 +126,7 @@ export function measureAudio(seconds: number, repeat: number): AudioRow[] {
     const run = (f: (x: Int16Array) => Int16Array) => {
       const parts: Int16Array[] = [];
       for (let i = 0; i + n <= probe.length; i += n) parts.push(f(probe.subarray(i, i + n)));
-      const all = new Int16Array(parts.reduce((a, p) => a + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        all.set(p, o);
-        o += p.length;
-      }
-      return all;
+      return concatPcm(parts);
     };
     const sr = createResampler(from, to);
     const oursOut = run((x) => sr.process(x));

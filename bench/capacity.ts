@@ -57,6 +57,15 @@ function judge(r: LoadReport, lagP99: number): { pass: boolean; generatorBound: 
   return { pass: why.length === 0, generatorBound, why: why.join(', ') || 'ok' };
 }
 
+/**
+ * Whether `capacity` is only a lower bound: the level that stopped the search (the lowest
+ * failure above it) failed because the generator fell behind, or nothing failed at all.
+ */
+export function isLowerBound(levels: readonly Level[], capacity: number): boolean {
+  const stop = levels.filter((l) => !l.pass && l.calls > capacity).sort((x, y) => x.calls - y.calls)[0];
+  return stop === undefined || stop.generatorBound;
+}
+
 /** Run one level against a running server. */
 export async function runLevel(server: BenchServer, path: string, calls: number, durationS: number): Promise<Level> {
   await server.stats(); // reset the probe
@@ -113,10 +122,7 @@ export async function measureCapacity(levels: readonly number[], durationS: numb
     }
     const passed = done.filter((l) => l.pass).map((l) => l.calls);
     const capacity = passed.length > 0 ? Math.max(...passed) : 0;
-    // The capacity is only a lower bound when the level that stopped the search (the lowest
-    // failure above it) failed because the generator fell behind, or nothing failed at all.
-    const stop = done.filter((l) => !l.pass && l.calls > capacity).sort((x, y) => x.calls - y.calls)[0];
-    out.push({ server: s.name, levels: done, capacity, lowerBound: stop === undefined || stop.generatorBound });
+    out.push({ server: s.name, levels: done, capacity, lowerBound: isLowerBound(done, capacity) });
   }
   return out;
 }

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { STREAM_FORMATS } from '../src/protocol/format.js';
 import { serializeInbound, startMessage } from '../src/protocol/serialize-inbound.js';
 import { runLoadProcess, startBenchServer } from './lib/procs.js';
+import { type Trend, lineTrend } from './lib/soak-stats.js';
 
 /** Per-call memory of one agent. */
 export interface PerCall {
@@ -156,37 +157,26 @@ export async function measureLeak(calls: number, minutes: number, sampleSeconds:
   const from = minutes >= 2 ? 60 : 0;
   const steady = samples.filter((x) => x[0] >= from && x[0] <= minutes * 60 - sampleSeconds);
   const window = steady.length >= 2 ? steady : samples;
-  const median = (xs: number[]): number => {
-    const v = [...xs].sort((a, b) => a - b);
-    return v.length === 0 ? Number.NaN : (v[Math.floor((v.length - 1) / 2)] as number);
+  // Medians of the first and last three samples (fewer in short runs) and the slope over all.
+  const edge = Math.max(1, Math.min(3, Math.floor(window.length / 3)));
+  // Too few samples is "not measured" (NaN), never a flat line that would pass.
+  const trendOf = (i: 1 | 2): Pick<Trend, 'start' | 'end' | 'slopePerHour'> => {
+    if (window.length < 2) return { start: Number.NaN, end: Number.NaN, slopePerHour: Number.NaN };
+    return lineTrend(window.map((x) => [x[0], x[i]] as const), edge);
   };
-  const k = Math.max(1, Math.min(3, Math.floor(window.length / 3)));
-  const head = window.slice(0, k);
-  const tail = window.slice(-k);
-  const slope = (pick: (x: readonly [number, number, number]) => number): number => {
-    const n = window.length;
-    if (n < 2) return Number.NaN;
-    const mx = window.reduce((a, x) => a + x[0], 0) / n;
-    const my = window.reduce((a, x) => a + pick(x), 0) / n;
-    let sxy = 0;
-    let sxx = 0;
-    for (const x of window) {
-      sxy += (x[0] - mx) * (pick(x) - my);
-      sxx += (x[0] - mx) ** 2;
-    }
-    return sxx === 0 ? 0 : (sxy / sxx) * 3600;
-  };
+  const rss = trendOf(1);
+  const heap = trendOf(2);
   return {
     calls,
     minutes,
     callSeconds,
     samples,
     windowSeconds: [window[0]?.[0] ?? 0, window[window.length - 1]?.[0] ?? 0],
-    rssAt1MinBytes: median(head.map((x) => x[1])),
-    rssAtEndBytes: median(tail.map((x) => x[1])),
-    heapAt1MinBytes: median(head.map((x) => x[2])),
-    heapAtEndBytes: median(tail.map((x) => x[2])),
-    rssSlopePerHourBytes: slope((x) => x[1]),
-    heapSlopePerHourBytes: slope((x) => x[2]),
+    rssAt1MinBytes: rss.start,
+    rssAtEndBytes: rss.end,
+    heapAt1MinBytes: heap.start,
+    heapAtEndBytes: heap.end,
+    rssSlopePerHourBytes: rss.slopePerHour,
+    heapSlopePerHourBytes: heap.slopePerHour,
   };
 }

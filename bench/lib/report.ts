@@ -3,7 +3,7 @@
  * command, the numbers, the ratio to the baseline measured in the same run, and the target.
  */
 import type { Summary } from '../../src/emulator/summary.js';
-import type { CapacityResult } from '../capacity.js';
+import { type CapacityResult, isLowerBound } from '../capacity.js';
 import type { BenchResults, SectionMeta } from './results.js';
 
 /** A number for a table: `–` when missing (JSON turns NaN into null). */
@@ -42,10 +42,7 @@ export function renderSections(r: BenchResults): Map<string, string[]> {
     // A server that passed every level was never pushed to failure: its capacity is at least that.
     const open = (s: CapacityResult): boolean => s.levels.every((l) => l.pass);
     // Judged again from the levels, so results written by an older judge render the same way.
-    const bound = (s: CapacityResult): boolean => {
-      const stop = s.levels.filter((l) => !l.pass && l.calls > s.capacity).sort((x, y) => x.calls - y.calls)[0];
-      return stop === undefined || stop.generatorBound;
-    };
+    const bound = (s: CapacityResult): boolean => isLowerBound(s.levels, s.capacity);
     // CPU per call at the highest level passed: what the capacity would be if the server had whole cores to itself.
     const perCore = (s: CapacityResult): number => {
       const at = s.levels.find((l) => l.pass && l.calls === s.capacity);

@@ -49,13 +49,11 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** Start/end medians, range and slope of `pick` over the samples. */
-export function trend(samples: readonly SoakSample[], pick: (s: SoakSample) => number | null): Trend {
-  const pts = samples.flatMap((s) => {
-    const v = pick(s);
-    return v === null ? [] : [[s.t, v] as const];
-  });
-  const fifth = Math.max(1, Math.floor(pts.length / 5));
+/**
+ * Start/end medians (of the first and last `edge` points), range and least-squares slope of
+ * `[seconds, value]` points.
+ */
+export function lineTrend(pts: readonly (readonly [number, number])[], edge: number): Trend {
   const ys = pts.map((p) => p[1]);
   const n = pts.length;
   const mx = pts.reduce((a, p) => a + p[0], 0) / Math.max(1, n);
@@ -63,12 +61,21 @@ export function trend(samples: readonly SoakSample[], pick: (s: SoakSample) => n
   const sxy = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
   const sxx = pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
   return {
-    start: median(ys.slice(0, fifth)),
-    end: median(ys.slice(-fifth)),
+    start: median(ys.slice(0, edge)),
+    end: median(ys.slice(-edge)),
     min: Math.min(...ys),
     max: Math.max(...ys),
     slopePerHour: sxx === 0 ? 0 : (sxy / sxx) * 3600,
   };
+}
+
+/** {@link lineTrend} of `pick` over the samples, with fifths as the start and end. */
+export function trend(samples: readonly SoakSample[], pick: (s: SoakSample) => number | null): Trend {
+  const pts = samples.flatMap((s) => {
+    const v = pick(s);
+    return v === null ? [] : [[s.t, v] as const];
+  });
+  return lineTrend(pts, Math.max(1, Math.floor(pts.length / 5)));
 }
 
 const MB = 1024 * 1024;

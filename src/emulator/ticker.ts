@@ -32,7 +32,7 @@ export interface TickerStats {
 export interface FrameTickerOptions {
   /** Periods run back to back after a stall before the rest are skipped (default 50). */
   readonly maxCatchUp?: number;
-  /** Evenly spaced offsets within the period that subscribers are spread over (default 1). */
+  /** Evenly spaced offsets within the period that subscribers are spread over: a positive integer (default 1). */
   readonly phases?: number;
   /** Receives what a subscriber threw (the others still run). */
   readonly onError?: (error: unknown) => void;
@@ -63,7 +63,7 @@ export class FrameTicker {
   constructor(clock: Clock, periodMs: number, options: FrameTickerOptions = {}) {
     this.#clock = clock;
     this.periodMs = periodMs;
-    this.phases = Math.max(1, Math.floor(options.phases ?? 1));
+    this.phases = options.phases ?? 1;
     this.#slotMs = periodMs / this.phases;
     this.#maxCatchUp = (options.maxCatchUp ?? 50) * this.phases;
     this.#groups = Array.from({ length: this.phases }, () => new Set<TickHandler>());

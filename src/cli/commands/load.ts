@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander';
 import { readCallerAudio } from '../../emulator/audio-file.js';
+import { DEFAULT_TICK_PHASES } from '../../emulator/emulator.js';
 import { formatLoadReport } from '../../emulator/load/load-report.js';
 import { type LoadOptions, type LoadProgress, runLoad } from '../../emulator/load/run-load.js';
 import { ConfigError } from '../../errors.js';
@@ -57,7 +58,7 @@ export function loadCommand(): Command {
     .option('--speed <factor>', 'audio clock speed (default 1)')
     .option('--say <text>', 'what each caller says on every turn (flite)')
     .option('--audio <file>', 'play this WAV or raw mu-law file on every turn instead')
-    .option('--phases <n>', 'spread the calls over this many phases of the 20 ms frame clock; 1: every call in lock-step (worst-case bursts)', '4')
+    .option('--phases <n>', 'spread the calls over this many phases of the 20 ms frame clock; 1: every call in lock-step (worst-case bursts)', String(DEFAULT_TICK_PHASES))
     .option('--health-url <url>', 'server /healthz to sample for CPU and memory (default: the target host, when local)')
     .option('--no-health', 'do not sample the server')
     .option('--json', 'print the report as JSON'))

@@ -1,8 +1,9 @@
 /**
  * The load generator: N calls, at most C at once, each talking for S seconds (speak an
  * utterance, wait for the bot's answer, repeat), with the first C starts spread over the
- * ramp. All calls share one emulator and one 20 ms ticker (spread over its phases); recording is off and the
- * utterance is synthesized and framed once, so the generator stays cheap next to the server.
+ * ramp. All calls share one emulator and one 20 ms ticker (spread over its phases); recording
+ * is off and the utterance is synthesized and framed once, so the generator stays cheap next
+ * to the server.
  */
 import { ConfigError } from '../../errors.js';
 import { synthesizeSpeech } from '../../providers/flite/synthesize.js';
@@ -41,7 +42,7 @@ export interface LoadOptions {
   readonly healthUrl?: string | null;
   /** Network impairments on every caller's frames; each call gets its own seed (`seed` + call number). */
   readonly impairments?: Impairments;
-  /** Phases of the 20 ms frame clock the calls are spread over (default 4; 1: lock-step). */
+  /** Phases of the 20 ms frame clock the calls are spread over (default `DEFAULT_TICK_PHASES`; 1: lock-step). */
   readonly tickPhases?: number;
   /** How long a caller waits for the bot to answer a turn (real ms, default 5000). */
   readonly replyTimeoutMs?: number;
