@@ -43,8 +43,9 @@ const DTMF_HIGH: Record<string, number> = { '1': 1209, '4': 1209, '7': 1209, '*'
 
 /** The dual tone for one DTMF digit. */
 export function dtmfTone(digit: string, ms: number, sampleRate: number, amplitude = 0.5): Int16Array {
-  const lo = DTMF_LOW[digit];
-  const hi = DTMF_HIGH[digit];
+  // hasOwn: `constructor` or `__proto__` must be refused, not read from the prototype.
+  const lo = Object.hasOwn(DTMF_LOW, digit) ? DTMF_LOW[digit] : undefined;
+  const hi = Object.hasOwn(DTMF_HIGH, digit) ? DTMF_HIGH[digit] : undefined;
   if (lo === undefined || hi === undefined) throw new AudioError('AUDIO_INVALID_FORMAT', 'DTMF digit must be 0-9, A-D, * or #');
   return tone([lo, hi], ms, sampleRate, { amplitude });
 }

@@ -46,26 +46,30 @@ export const STREAM_FORMATS: Readonly<Record<StreamFormatName, StreamFormat>> = 
   'l16/16000': make('l16/16000', 'audio/x-l16', 16000),
 });
 
-const ALIASES: Record<string, StreamFormatName> = {
-  'mulaw/8000': 'mulaw/8000',
-  mulaw: 'mulaw/8000',
-  mulaw8k: 'mulaw/8000',
-  'mulaw-8k': 'mulaw/8000',
-  ulaw: 'mulaw/8000',
-  'audio/x-mulaw;rate=8000': 'mulaw/8000',
-  'audio/x-mulaw': 'mulaw/8000',
-  'l16/8000': 'l16/8000',
-  l16: 'l16/8000',
-  l16_8k: 'l16/8000',
-  'l16-8k': 'l16/8000',
-  l168k: 'l16/8000',
-  'audio/x-l16;rate=8000': 'l16/8000',
-  'l16/16000': 'l16/16000',
-  l16_16k: 'l16/16000',
-  'l16-16k': 'l16/16000',
-  l1616k: 'l16/16000',
-  'audio/x-l16;rate=16000': 'l16/16000',
-};
+// A Map, not an object literal: a name like `__proto__` or `constructor` must miss, not
+// resolve to a prototype member (found by test/fuzz/stream-xml.fuzz.test.ts).
+const ALIASES: ReadonlyMap<string, StreamFormatName> = new Map(
+  Object.entries({
+    'mulaw/8000': 'mulaw/8000',
+    mulaw: 'mulaw/8000',
+    mulaw8k: 'mulaw/8000',
+    'mulaw-8k': 'mulaw/8000',
+    ulaw: 'mulaw/8000',
+    'audio/x-mulaw;rate=8000': 'mulaw/8000',
+    'audio/x-mulaw': 'mulaw/8000',
+    'l16/8000': 'l16/8000',
+    l16: 'l16/8000',
+    l16_8k: 'l16/8000',
+    'l16-8k': 'l16/8000',
+    l168k: 'l16/8000',
+    'audio/x-l16;rate=8000': 'l16/8000',
+    'l16/16000': 'l16/16000',
+    l16_16k: 'l16/16000',
+    'l16-16k': 'l16/16000',
+    l1616k: 'l16/16000',
+    'audio/x-l16;rate=16000': 'l16/16000',
+  }) as [string, StreamFormatName][],
+);
 
 /**
  * Resolve a format from its name or a common alias (`mulaw8k`, `l16-16k`,
@@ -74,7 +78,7 @@ const ALIASES: Record<string, StreamFormatName> = {
 export function streamFormat(nameOrAlias: string | StreamFormat): StreamFormat {
   if (typeof nameOrAlias !== 'string') return nameOrAlias;
   const key = nameOrAlias.trim().toLowerCase().replace(/\s+/g, '');
-  const name = ALIASES[key];
+  const name = ALIASES.get(key);
   if (name === undefined) {
     throw new ProtocolError(
       'PROTOCOL_INVALID_CONTENT_TYPE',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WireDecoder, WireEncoder, highBandRatio, rms, silence, tone, wireToPcm } from '../../src/audio/index.js';
+import { WireDecoder, WireEncoder, dtmfTone, highBandRatio, rms, silence, tone, wireToPcm } from '../../src/audio/index.js';
 import { STREAM_FORMATS } from '../../src/protocol/index.js';
 
 describe('wire codec', () => {
@@ -28,5 +28,14 @@ describe('wire codec', () => {
     expect(rms(silence(20, 8000))).toBe(0);
     expect(highBandRatio(tone(3400, 200, 8000))).toBeGreaterThan(0.8);
     expect(highBandRatio(tone(300, 200, 8000))).toBeLessThan(0.1);
+  });
+});
+
+describe('dtmfTone', () => {
+  it('makes a tone for every digit and refuses prototype member names with a code', () => {
+    for (const d of '0123456789ABCD*#') expect(rms(dtmfTone(d, 20, 8000))).toBeGreaterThan(0.1);
+    for (const d of ['__proto__', 'constructor', 'toString', 'E', '']) {
+      expect(() => dtmfTone(d, 20, 8000)).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID_FORMAT' }));
+    }
   });
 });

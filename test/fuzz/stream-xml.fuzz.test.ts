@@ -6,9 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STREAM_FORMATS, readStreamXml, streamXml, type StreamXmlOptions } from '../../src/protocol/index.js';
-import { growthAfter, onlyCallwireErrors, params } from './support.js';
+import { PROTOTYPE_KEYS, growthAfter, onlyCallwireErrors, params } from './support.js';
 
 const anyText = fc.string({ unit: 'binary', maxLength: 24 });
+const protoKey = fc.constantFrom(...PROTOTYPE_KEYS);
 const scheme = fc.constantFrom('wss://', 'ws://', 'WSS://', 'https://', 'http://', '', 'wss:', 'javascript:', ' wss://', 'wss:///');
 const host = fc.oneof(fc.domain(), fc.constantFrom('127.0.0.1', '[::1]', 'agent.example.com:8443', 'user:pw@h', ''), anyText);
 const path = fc.oneof(fc.constantFrom('', '/plivo/stream', '/a?b=1&c=2', '/p#frag', '/é/日本', '/a b', '/\n', '/\t'), fc.webPath(), anyText);
@@ -17,16 +18,16 @@ const url = fc.oneof(
   fc.webUrl({ validSchemes: ['wss', 'ws', 'https'], withQueryParameters: true, withFragments: true }),
   anyText,
 );
-const headerRecord = fc.dictionary(fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,12}$/), anyText), fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{0,40}$/), anyText), { maxKeys: 6 });
+const headerRecord = fc.dictionary(fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,12}$/), anyText, protoKey), fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{0,40}$/), anyText), { maxKeys: 6 });
 const options: fc.Arbitrary<StreamXmlOptions> = fc.record(
   {
     url,
-    format: fc.oneof(fc.constantFrom('mulaw/8000', 'l16/8000', 'l16/16000', 'mulaw8k', 'l16-16k', 'audio/x-l16;rate=8000'), anyText) as fc.Arbitrary<StreamXmlOptions['format']>,
+    format: fc.oneof(fc.constantFrom('mulaw/8000', 'l16/8000', 'l16/16000', 'mulaw8k', 'l16-16k', 'audio/x-l16;rate=8000'), anyText, protoKey) as fc.Arbitrary<StreamXmlOptions['format']>,
     bidirectional: fc.boolean(),
-    audioTrack: fc.oneof(fc.constantFrom('inbound', 'outbound', 'both'), anyText) as fc.Arbitrary<StreamXmlOptions['audioTrack']>,
+    audioTrack: fc.oneof(fc.constantFrom('inbound', 'outbound', 'both'), anyText, protoKey) as fc.Arbitrary<StreamXmlOptions['audioTrack']>,
     streamTimeout: fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.double(), fc.constantFrom(0, 86400, Number.NaN, Number.POSITIVE_INFINITY)),
     statusCallbackUrl: fc.oneof(fc.webUrl(), fc.tuple(fc.constantFrom('https://', 'http://', 'ftp://', ''), host, path).map(([s, h, p]) => s + h + p)),
-    statusCallbackMethod: fc.oneof(fc.constantFrom('GET', 'POST'), anyText) as fc.Arbitrary<'GET' | 'POST'>,
+    statusCallbackMethod: fc.oneof(fc.constantFrom('GET', 'POST'), anyText, protoKey) as fc.Arbitrary<'GET' | 'POST'>,
     extraHeaders: fc.oneof(headerRecord, anyText, fc.stringMatching(/^([A-Za-z0-9]{1,8}=[A-Za-z0-9]{0,8}[,;]){0,80}$/)),
     keepCallAlive: fc.boolean(),
     allowInsecure: fc.boolean(),

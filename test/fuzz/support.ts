@@ -11,13 +11,23 @@ export function runs(base: number): number {
   return Math.round(base * FUZZ_SCALE);
 }
 
-/** A fixed seed per run unless FUZZ_SEED is given, so a failure in CI replays locally. */
+/**
+ * A fresh seed per run (fast-check prints it with any failure) unless FUZZ_SEED is given,
+ * so a failure seen in CI replays locally with `FUZZ_SEED=<seed> npm run fuzz`.
+ */
 export const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 
 /** fast-check parameters for a property: run count and (optional) seed. */
 export function params(base: number): { numRuns: number; seed?: number } {
   return FUZZ_SEED === undefined ? { numRuns: runs(base) } : { numRuns: runs(base), seed: FUZZ_SEED };
 }
+
+/**
+ * Names that are members of Object.prototype: any lookup keyed by input must miss them,
+ * not resolve to the prototype. Mixed into every string a fuzz suite uses as a name, so the
+ * bug class is hit on every run rather than by luck (a CI run found `format: '__proto__'`).
+ */
+export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'] as const;
 
 /**
  * Run `fn`; a CallwireError (of one of `families`, when given) is an accepted outcome,

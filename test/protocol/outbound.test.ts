@@ -41,6 +41,12 @@ describe('outbound builders', () => {
     expect(code(() => streamFormat('opus/48000'))).toBe('PROTOCOL_INVALID_CONTENT_TYPE');
   });
 
+  it('a format name that is an Object.prototype member is refused with a code, not resolved (CI fuzz find)', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(() => streamFormat(name)).toThrow(expect.objectContaining({ code: 'PROTOCOL_INVALID_CONTENT_TYPE' }));
+    }
+  });
+
   it('round trips through the Plivo-side parser (property)', () => {
     fc.assert(
       fc.property(
