@@ -275,8 +275,18 @@ export class CallwireServer {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://local');
     const ctx = this.#ctx;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      // Node's parser accepts request targets the WHATWG URL parser refuses (`//[`,
+      // `//h:99999`): the client's mistake, a 400 with a code, not a 500 and an error log.
+      this.#events.emit('refused', { route: 'unknown', status: 400, code: 'SERVER_BAD_REQUEST' });
+      logRefusal(ctx, 'SERVER_BAD_REQUEST', { status: 400 }, 'request refused (400): the request URL does not parse');
+      send(res, 400, 'SERVER_BAD_REQUEST: bad request URL');
+      return;
+    }
     switch (url.pathname) {
       case '/healthz':
         healthz(ctx, res);

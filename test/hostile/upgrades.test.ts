@@ -43,7 +43,40 @@ function slowloris(port: number, lineEveryMs: number): Promise<string> {
   });
 }
 
+/** Send one raw request head and resolve with the whole answer (the server closes or we time out). */
+function rawRequest(port: number, head: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let answer = '';
+    s.on('connect', () => s.write(head));
+    s.on('data', (c: Buffer) => {
+      answer += c.toString();
+      // A complete answer with a body: stop reading (keep-alive would hold the socket open).
+      const len = /content-length: (\d+)/i.exec(answer);
+      const end = answer.indexOf('\r\n\r\n');
+      if (len && end >= 0 && answer.length >= end + 4 + Number(len[1])) s.destroy();
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve(answer));
+    setTimeout(() => s.destroy(), 5_000).unref();
+  });
+}
+
 describe('before the handshake', () => {
+  it('request targets Node accepts but a URL parser refuses: 400 SERVER_BAD_REQUEST, sampled warnings, no error log', async () => {
+    target = await startTarget();
+    const t = target;
+    const targets = ['//[', '//x:99999', '//a:b', '//[::1', 'http://[/plivo/answer'];
+    const heads = targets.flatMap((u) => [`GET ${u} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, `GET ${u} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`]);
+    const answers = await alongsideHealthyCall(t, () => Promise.all(heads.map((h) => rawRequest(t.srv.port, h))));
+    for (const a of answers) {
+      expect(a).toMatch(/^HTTP\/1\.1 400 /);
+      expect(a).toContain('SERVER_BAD_REQUEST: bad request URL');
+    }
+    expect(t.linesFor('SERVER_BAD_REQUEST').map((l) => l.count)).toEqual([1, 10]);
+    expect(t.logs.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
   it('slowloris upgrades are answered 408 SERVER_REQUEST_TIMEOUT and closed at the headers timeout', async () => {
     target = await startTarget({ limits: { headersTimeoutMs: 400 } });
     const t = target;
