@@ -43,6 +43,15 @@ describe('SseDecoder', () => {
   it('refuses a line longer than its limit', () => {
     expect(() => new SseDecoder(16).push('data: 0123456789abcdef')).toThrow(RangeError);
   });
+
+  it('refuses an event whose data lines outgrow its limit before any blank line ends it', () => {
+    const d = new SseDecoder(64, 100);
+    expect(d.push('data: 0123456789\n'.repeat(9))).toEqual([]);
+    expect(() => d.push('data: 0123456789\n')).toThrow(/SSE event longer than 100/);
+    // Ended events release what they gathered: many small events never trip the limit.
+    const e = new SseDecoder(64, 100);
+    for (let i = 0; i < 50; i++) expect(e.push('data: 0123456789\ndata: x\n\n')).toHaveLength(1);
+  });
 });
 
 describe('backoff', () => {

@@ -15,16 +15,23 @@ export interface SseEvent {
 export class SseDecoder {
   #buffer = '';
   #data: string[] = [];
+  #dataChars = 0;
   #event: string | undefined;
   #pendingCr = false;
   readonly #maxLine: number;
+  readonly #maxEvent: number;
 
-  /** @param maxLine longest line accepted (guards memory against a server that never sends a newline). */
-  constructor(maxLine = 1 << 20) {
+  /**
+   * @param maxLine longest line accepted (guards memory against a server that never sends a newline)
+   * @param maxEvent most data one event may gather (guards memory against a server that sends
+   *   `data:` lines and never the blank line that ends the event)
+   */
+  constructor(maxLine = 1 << 20, maxEvent = 4 << 20) {
     this.#maxLine = maxLine;
+    this.#maxEvent = maxEvent;
   }
 
-  /** Feed text; returns the events completed by it. Throws RangeError on an over-long line. */
+  /** Feed text; returns the events completed by it. Throws RangeError on an over-long line or event. */
   push(text: string): SseEvent[] {
     const out: SseEvent[] = [];
     let s = text;
@@ -53,6 +60,7 @@ export class SseDecoder {
     if (line === '') {
       if (this.#data.length > 0) out.push({ event: this.#event, data: this.#data.join('\n') });
       this.#data = [];
+      this.#dataChars = 0;
       this.#event = undefined;
       return;
     }
@@ -61,7 +69,11 @@ export class SseDecoder {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.#data.push(value);
+    if (field === 'data') {
+      this.#dataChars += value.length + 1;
+      if (this.#dataChars > this.#maxEvent) throw new RangeError(`SSE event longer than ${this.#maxEvent} characters`);
+      this.#data.push(value);
+    }
     else if (field === 'event') this.#event = value;
   }
 }

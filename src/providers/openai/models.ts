@@ -39,7 +39,8 @@ export async function listModels(c: OpenAiClientConfig, signal: AbortSignal): Pr
       }
       const data = (json as { data?: unknown } | null)?.data;
       if (!Array.isArray(data)) return [];
-      return data.map((m) => (m as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
+      // `?.`: an entry may be null or a primitive; only objects with a string id name a model.
+      return data.map((m) => (m as { id?: unknown } | null | undefined)?.id).filter((id): id is string => typeof id === 'string');
     },
     { policy: c.retry, clock: c.clock, signal, cancelled: () => cancelledError(c.vendor) },
   );
