@@ -118,4 +118,13 @@ describe('callwire load', () => {
     expect(output).toMatch(/tickPhases must be an integer from 1 to 20/);
     expect(code).toBe(1); // coded errors exit 1, like every other command
   });
+
+  it('refuses a URL that does not parse (port 99999) with CONFIG_INVALID, not a TypeError stack', async () => {
+    for (const args of [['http://127.0.0.1:99999/answer'], ['http://127.0.0.1:1/answer', '--health-url', 'http://[::1']]) {
+      const { code, output } = await runCli(['load', ...args, '--calls', '1']);
+      expect(output).toMatch(/^callwire: CONFIG_INVALID: (the answer URL|--health-url) must be a http\/https URL/m);
+      expect(output).not.toMatch(/TypeError|\n\s+at /);
+      expect(code).toBe(1);
+    }
+  });
 });

@@ -84,6 +84,11 @@ describe('runLoad', () => {
     expect(await codeOf(runLoad({ answerUrl: 'http://x/', calls: 0, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
     expect(await codeOf(runLoad({ answerUrl: 'http://x/', calls: 1, concurrency: 1, durationS: 0 }))).toBe('CONFIG_INVALID');
     expect(await codeOf(runLoad({ calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
+    // URLs are checked before any call (a bad one was a bare TypeError from new URL).
+    expect(await codeOf(runLoad({ answerUrl: 'http://127.0.0.1:99999/answer', calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
+    expect(await codeOf(runLoad({ streamUrl: 'ws://[::1', calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
+    expect(await codeOf(runLoad({ streamUrl: 'http://127.0.0.1/stream', calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
+    expect(await codeOf(runLoad({ answerUrl: 'http://x/', healthUrl: 'nope', calls: 1, concurrency: 1, durationS: 1 }))).toBe('CONFIG_INVALID');
   });
 
   it('aggregates lead, jitter and gaps over calls', () => {

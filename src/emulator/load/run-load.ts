@@ -5,7 +5,7 @@
  * is off and the utterance is synthesized and framed once, so the generator stays cheap next
  * to the server.
  */
-import { ConfigError } from '../../errors.js';
+import { ConfigError, preview } from '../../errors.js';
 import { synthesizeSpeech } from '../../providers/flite/synthesize.js';
 import type { EmulatedCall } from '../call.js';
 import type { CallOptions } from '../call-options.js';
@@ -61,6 +61,20 @@ export interface LoadProgress {
   readonly elapsedMs: number;
 }
 
+/** Parse `raw` as a URL with one of `protocols`, or say which option is wrong. */
+function checkUrl(raw: unknown, what: string, protocols: readonly string[]): void {
+  let u: URL | undefined;
+  try {
+    u = typeof raw === 'string' ? new URL(raw) : undefined;
+  } catch {
+    // Reported below with the option's name; a TypeError from URL names neither.
+  }
+  if (u === undefined || !protocols.includes(u.protocol)) {
+    const shown = typeof raw === 'string' ? `"${preview(raw)}"` : typeof raw;
+    throw new ConfigError('CONFIG_INVALID', `${what} must be a ${protocols.map((p) => p.slice(0, -1)).join('/')} URL (got ${shown})`);
+  }
+}
+
 function check(o: LoadOptions): void {
   const bad = (m: string): never => {
     throw new ConfigError('CONFIG_INVALID', m);
@@ -70,6 +84,11 @@ function check(o: LoadOptions): void {
   if (!(o.durationS > 0 && o.durationS <= 86_400)) bad('--duration must be a positive number of seconds');
   if (o.rampS !== undefined && !(o.rampS >= 0 && o.rampS <= 3600)) bad('--ramp must be 0-3600 seconds');
   if ((o.answerUrl === undefined) === (o.streamUrl === undefined)) bad('give an answer URL or a stream URL');
+  // Checked here, before any call: a bad URL would otherwise throw a bare TypeError from
+  // the health URL derivation (or fail every call the same way).
+  if (o.answerUrl !== undefined) checkUrl(o.answerUrl, 'the answer URL', ['http:', 'https:']);
+  if (o.streamUrl !== undefined) checkUrl(o.streamUrl, 'the stream URL', ['ws:', 'wss:']);
+  if (typeof o.healthUrl === 'string') checkUrl(o.healthUrl, '--health-url', ['http:', 'https:']);
   if (o.impairments !== undefined) checkImpairments(o.impairments);
 }
 
@@ -82,7 +101,13 @@ function healthUrlFor(o: LoadOptions): string | undefined {
   return `${u.protocol.replace('ws', 'http')}//${u.host}/healthz`;
 }
 
-/** Run a load test; resolves with the aggregated report. */
+/**
+ * Run a load test; resolves with the aggregated report.
+ *
+ * @throws {ConfigError} `CONFIG_INVALID` for an option out of range or a URL that does not
+ * parse (or has the wrong scheme: http/https answer and health URLs, ws/wss stream URL),
+ * before any call is made.
+ */
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   check(o);
   const speech = o.audio ?? (await synthesizeSpeech(o.say ?? DEFAULT_UTTERANCE, { sampleRate: 16000 }));
