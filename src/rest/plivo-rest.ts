@@ -105,7 +105,14 @@ export class PlivoRestClient {
     } catch (cause) {
       throw new RestError('REST_UNAVAILABLE', `Plivo REST ${method} ${path} failed: ${(cause as Error).message}`, { cause });
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await readCapped(res, MAX_RESPONSE_BYTES);
+    } catch (cause) {
+      // A body cut mid-way (`TypeError: terminated`), a timeout while reading, or one that
+      // would not end: Plivo did not answer usably this time, so retrying may help.
+      throw new RestError('REST_UNAVAILABLE', `Plivo REST ${method} ${path}: the response body could not be read: ${(cause as Error).message}`, { cause, details: { status: res.status, path } });
+    }
     if (res.ok || okStatuses.includes(res.status)) {
       if (text === '') return undefined;
       try {
@@ -124,4 +131,21 @@ export class PlivoRestClient {
     }
     throw new RestError('REST_BAD_REQUEST', `Plivo REST answered HTTP ${res.status}: ${text.slice(0, 200)}`, { details });
   }
+}
+
+// Plivo's answers are a few hundred bytes; anything near this is not Plivo.
+const MAX_RESPONSE_BYTES = 1 << 20;
+
+/** The body as text, refusing more than `max` bytes (the read is cancelled, not finished). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (res.body === null) return '';
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    // Throwing out of the loop returns the iterator, which cancels the stream.
+    if (size > max) throw new Error(`body over ${max} bytes`);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

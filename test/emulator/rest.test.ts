@@ -1,5 +1,7 @@
 // The emulator's Plivo REST API, driven by callwire's own REST client (src/rest) so that
 // client is tested against something real, plus raw requests for the edges.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PlivoEmulator } from '../../src/emulator/index.js';
 import { PlivoRestClient } from '../../src/rest/plivo-rest.js';
@@ -98,5 +100,34 @@ describe('REST API', () => {
     const big = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ aleg_url: 'x'.repeat(70_000) }) });
     expect(big.status).toBe(413);
     await until(() => (emu.calls.size === 1 ? true : undefined), 'the call to stay up');
+  });
+});
+
+describe('REST client against a broken answer', () => {
+  it('a body cut mid-way or over 1 MiB is REST_UNAVAILABLE (retryable), not a TypeError', async () => {
+    const srv = createServer((req, res) => {
+      req.resume();
+      if (req.url?.endsWith('/cut/')) {
+        // Promise 1000 bytes, send 10, then drop the connection.
+        res.writeHead(500, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"error":"');
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end('x'.repeat(2 << 20));
+      }
+    });
+    open({ close: () => new Promise<void>((r) => srv.close(() => r())) });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const baseUrl = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    for (const id of ['cut', 'huge']) {
+      const rest = new PlivoRestClient({ authId: AUTH_ID, authToken: TOKEN, baseUrl });
+      const err = await rest.hangup(id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'REST_UNAVAILABLE', retryable: true });
+      expect(String((err as Error).message)).not.toContain(TOKEN);
+    }
   });
 });
