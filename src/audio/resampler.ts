@@ -12,8 +12,16 @@ import { concatPcm } from './pcm.js';
 
 const speex: SpeexModule = await speexFactory();
 
-/** Sample rates the resampler is tested at. Any positive integer rate works. */
+/** Sample rates the resampler is tested at. Any whole rate in {@link RATE_RANGE} works. */
 export const SUPPORTED_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
+
+/** The rates {@link createResampler} takes: whole numbers of Hz from `min` to `max`. */
+export const RATE_RANGE = { min: 1000, max: 384_000 } as const;
+
+/** True for a rate {@link createResampler} takes (see {@link RATE_RANGE}). */
+export function isResamplerRate(rate: unknown): rate is number {
+  return Number.isInteger(rate) && (rate as number) >= RATE_RANGE.min && (rate as number) <= RATE_RANGE.max;
+}
 
 /** A streaming mono PCM16 resampler. */
 export interface Resampler {
@@ -141,8 +149,8 @@ class SpeexResampler implements Resampler {
  */
 export function createResampler(inputRate: number, outputRate: number, options: ResamplerOptions = {}): Resampler {
   for (const r of [inputRate, outputRate]) {
-    if (!Number.isInteger(r) || r < 1000 || r > 384000) {
-      throw new AudioError('AUDIO_UNSUPPORTED_RATE', `sample rate ${r} is not supported (1000-384000 Hz)`);
+    if (!isResamplerRate(r)) {
+      throw new AudioError('AUDIO_UNSUPPORTED_RATE', `sample rate ${r} is not supported (${RATE_RANGE.min}-${RATE_RANGE.max} Hz)`);
     }
   }
   if (inputRate === outputRate) return new PassThrough(inputRate);

@@ -7,7 +7,7 @@ import type { RecordingOptions } from './store-glue.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
-import type { CallStream } from '../stream/call-stream.js';
+import { type CallStream, checkInboundSampleRate } from '../stream/call-stream.js';
 import type { KeepaliveOptions } from '../stream/keepalive.js';
 import type { Pacer } from '../stream/pacer.js';
 
@@ -65,7 +65,7 @@ export interface ServerOptions {
   keepalive?: KeepaliveOptions | false;
   /** Target lead of outbound audio at Plivo, ms (default 300). */
   leadMs?: number;
-  /** PCM rate of inbound audio events (default: the stream's own rate). */
+  /** PCM rate of inbound audio events (default: the stream's own rate): a whole number of Hz from 1000 to 384000. */
   inboundSampleRate?: number;
   limits?: ServerLimits;
   /** Window in which a signed request's nonce may not be reused, ms (default 10 min; 0 disables). */
@@ -134,6 +134,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);
   }
+  checkInboundSampleRate(o.inboundSampleRate);
   const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs < 0) throw new ConfigError('CONFIG_INVALID', 'drainTimeoutMs must be >= 0');
   return {

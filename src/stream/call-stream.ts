@@ -8,8 +8,9 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { WireDecoder } from '../audio/codec.js';
+import { RATE_RANGE, SUPPORTED_RATES, isResamplerRate } from '../audio/resampler.js';
 import { type Clock, defaultClock } from '../clock.js';
-import { type CallwireError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
+import { type CallwireError, ConfigError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { LogSampler } from '../log/sampled.js';
 import { type StreamFormat, formatFromWire } from '../protocol/format.js';
@@ -42,7 +43,10 @@ export interface CallStreamOptions {
   readonly logger?: Logger;
   /** The format the answer XML declared; a different `start.mediaFormat` is reported. */
   readonly expectedFormat?: StreamFormat;
-  /** Rate of the PCM in inbound audio events; default the stream's own rate (no resampling). */
+  /**
+   * Rate of the PCM in inbound audio events; default the stream's own rate (no resampling).
+   * A whole number of Hz from 1000 to 384000 (tested at 8000, 16000, 22050, 24000, 44100, 48000).
+   */
   readonly inboundSampleRate?: number;
   /** Target outbound lead, ms (default 300). */
   readonly leadMs?: number;
@@ -74,6 +78,19 @@ export interface CallStreamOptions {
   readonly rest?: PlivoRestClient;
   /** The URL Plivo should fetch to transfer the call to `to` (the server serves it). */
   readonly transferUrl?: (to: string) => string;
+}
+
+/**
+ * Refuse an `inboundSampleRate` the decoder could not resample to, when it is set, not
+ * when the first call starts.
+ * @throws {ConfigError} `CONFIG_INVALID` naming `setting` and the accepted rates
+ */
+export function checkInboundSampleRate(rate: unknown, setting = 'inboundSampleRate'): void {
+  if (rate === undefined || isResamplerRate(rate)) return;
+  throw new ConfigError(
+    'CONFIG_INVALID',
+    `${setting} must be a whole number of Hz from ${RATE_RANGE.min} to ${RATE_RANGE.max}, e.g. ${SUPPORTED_RATES.join(', ')} (got ${typeof rate === 'number' ? rate : typeof rate})`,
+  );
 }
 
 /** Observes outbound audio (recordings): each frame with its expected playout time, and clears. */
@@ -121,7 +138,9 @@ export class CallStream {
   #resolveEnded!: (e: EndInfo) => void;
   #startWaiters: { resolve: (i: StreamInfo) => void; reject: (e: Error) => void }[] = [];
 
+  /** @throws {ConfigError} `CONFIG_INVALID` for an `inboundSampleRate` it cannot resample to */
   constructor(ws: WebSocket, options: CallStreamOptions = {}) {
+    checkInboundSampleRate(options.inboundSampleRate);
     this.#ws = ws;
     this.#o = options;
     this.id = options.id ?? `cs-${++localIds}`;
@@ -363,6 +382,9 @@ export class CallStream {
     if (expected !== undefined && expected.name !== format.name) {
       this.#warn(new StreamError('STREAM_FORMAT_MISMATCH', `the answer XML declared ${expected.contentType} but start says ${format.contentType}; using what Plivo streams`));
     }
+    // Built before anything records the start: should it throw, the stream is not left
+    // 'started' without a decoder (every later frame would fail).
+    const decoder = new WireDecoder(format, this.#o.inboundSampleRate ?? format.sampleRate);
     this.#info = {
       streamId: msg.start.streamId,
       callId: msg.start.callId,
@@ -376,7 +398,7 @@ export class CallStream {
     this.#log = this.#log.child({ streamId: msg.start.streamId, callId: msg.start.callId });
     this.#state = 'started';
     this.#clearStartTimer();
-    this.#decoder = new WireDecoder(format, this.#o.inboundSampleRate ?? format.sampleRate);
+    this.#decoder = decoder;
     this.#player = new Player({
       format,
       streamId: msg.start.streamId,

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -5,7 +6,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCallwireError } from '../../src/errors.js';
 import { readConfigFile, resolveServeConfig } from '../../src/server/config.js';
-import type { CallStream } from '../../src/stream/call-stream.js';
+import { CallStream } from '../../src/stream/call-stream.js';
+import { createServer } from '../../src/server/server.js';
 import { type TestServer, startServer } from '../support/server.js';
 import { StreamClient, tryUpgrade } from '../support/stream-client.js';
 import { selfSignedCert } from '../support/tls.js';
@@ -105,6 +107,17 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'broken.json'), '{');
     expect(code(() => readConfigFile(join(dir, 'broken.json')))).toMatch(/not valid JSON/);
     expect(code(() => readConfigFile(join(dir, 'missing.json')))).toMatch(/CONFIG_FILE_UNREADABLE/);
+  });
+
+  it('refuses an inboundSampleRate it cannot resample to when the server (or a CallStream) is made, not at the first call', () => {
+    const expected = /^CONFIG_INVALID: inboundSampleRate must be a whole number of Hz from 1000 to 384000, e\.g\. 8000, 16000, 22050/;
+    for (const rate of [44100.5, 0, Number.NaN, 10_000_000]) {
+      expect(code(() => createServer({ inboundSampleRate: rate }))).toMatch(expected);
+      // Before, the stream went 'started' and then failed every frame with STREAM_LISTENER_FAILED.
+      expect(code(() => new CallStream(new EventEmitter() as unknown as WebSocket, { inboundSampleRate: rate, keepalive: false }))).toMatch(expected);
+    }
+    expect(code(() => createServer({ inboundSampleRate: '16000' as unknown as number }))).toMatch(/got string/);
+    expect(code(() => createServer({ inboundSampleRate: 16000 }))).toBe('none');
   });
 });
 
