@@ -20,6 +20,9 @@ export interface Clock {
 
 let nextId = 1;
 
+/** The longest delay one Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The process clock: `performance.now()` and Node timers (unref'd: they never keep a process alive). */
 export function systemClock(): Clock {
   const timers = new Map<number, NodeJS.Timeout>();
@@ -27,12 +30,19 @@ export function systemClock(): Clock {
     now: () => performance.now(),
     setTimer(fn, ms) {
       const id = nextId++;
-      const t = setTimeout(() => {
-        timers.delete(id);
-        fn();
-      }, Math.max(0, ms));
-      t.unref();
-      timers.set(id, t);
+      // Node fires a delay over 2^31-1 ms (about 24.8 days) after 1 ms: wait in steps instead.
+      const arm = (left: number): void => {
+        const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+        const t = setTimeout(() => {
+          if (left > MAX_TIMER_MS) return arm(left - MAX_TIMER_MS);
+          timers.delete(id);
+          fn();
+        }, step);
+        t.unref();
+        timers.set(id, t);
+      };
+      // NaN would fire at once too; it can only come from a bug, and never is the safe reading.
+      arm(Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms);
       return { id };
     },
     clearTimer(handle) {

@@ -38,6 +38,12 @@ export function legFromXml(streamId: string, info: StreamXmlInfo): LegConfig {
   if (info.format === undefined) {
     throw new ConfigError('CONFIG_INVALID', `the Stream XML contentType "${info.contentType.slice(0, 60)}" is not one Plivo supports`);
   }
+  // readStreamXml reads an unusable value as the default; the emulator refuses it instead,
+  // since Plivo documents a positive whole number of seconds and the app's XML is what is tested.
+  const rawTimeout = info.attributes.streamTimeout;
+  if (rawTimeout !== undefined && !/^\s*0*[1-9]\d{0,9}\s*$/.test(rawTimeout)) {
+    throw new ConfigError('CONFIG_INVALID', `the Stream XML streamTimeout "${rawTimeout.slice(0, 20)}" is not a positive whole number of seconds`);
+  }
   return {
     streamId,
     url: info.url,

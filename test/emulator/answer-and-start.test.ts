@@ -50,9 +50,10 @@ describe('answer URL', () => {
     expect(app.upgrades[0]!.headers['x-plivo-signature-v3']).toBeUndefined();
   });
 
-  it('fails the call with EMULATOR_ANSWER_FAILED on an error status, XML without <Stream>, or an unsupported contentType', async () => {
+  it('fails the call with EMULATOR_ANSWER_FAILED on an error status, XML without <Stream>, an unsupported contentType or streamTimeout', async () => {
     const bodies = [
       () => '<Response><Speak>Hi</Speak></Response>',
+      ...['0', '-5', '1.5', 'abc', ''].map((t) => ({ streamUrl }: { streamUrl: string }) => `<Response><Stream bidirectional="true" streamTimeout="${t}">${streamUrl}</Stream></Response>`),
       ({ streamUrl }: { streamUrl: string }) => `<Response><Stream bidirectional="true" contentType="audio/x-mulaw;rate=16000">${streamUrl}</Stream></Response>`,
       () => '<Response><Stream',
     ];
