@@ -71,19 +71,41 @@ const ALIASES: ReadonlyMap<string, StreamFormatName> = new Map(
   }) as [string, StreamFormatName][],
 );
 
+// A Map for the same reason as ALIASES: `name` comes from the caller's object.
+const BY_NAME: ReadonlyMap<string, StreamFormat> = new Map(Object.entries(STREAM_FORMATS));
+
+const EXPECTED = 'expected one of mulaw/8000, l16/8000, l16/16000';
+
+/**
+ * The canonical format equal to `value` field by field (one of {@link STREAM_FORMATS} or a
+ * copy of one), or `undefined`. A look-alike with the right name and a wrong rate must miss:
+ * it would build XML and playAudio that disagree.
+ */
+function knownFormat(value: object): StreamFormat | undefined {
+  const name = (value as Partial<StreamFormat>).name;
+  const canonical = typeof name === 'string' ? BY_NAME.get(name) : undefined;
+  if (canonical === undefined || canonical === value) return canonical;
+  const fields = Object.keys(canonical) as (keyof StreamFormat)[];
+  return fields.every((k) => (value as StreamFormat)[k] === canonical[k]) ? canonical : undefined;
+}
+
 /**
  * Resolve a format from its name or a common alias (`mulaw8k`, `l16-16k`,
- * `audio/x-l16;rate=16000`, ...). Throws `PROTOCOL_INVALID_CONTENT_TYPE` otherwise.
+ * `audio/x-l16;rate=16000`, ...), or from one of {@link STREAM_FORMATS} (or an equal copy).
+ * @throws {ProtocolError} `PROTOCOL_INVALID_CONTENT_TYPE` for anything else, including a
+ * missing format, a number, or an object that is not one of the three formats
  */
 export function streamFormat(nameOrAlias: string | StreamFormat): StreamFormat {
-  if (typeof nameOrAlias !== 'string') return nameOrAlias;
+  if (typeof nameOrAlias !== 'string') {
+    const known = typeof nameOrAlias === 'object' && nameOrAlias !== null ? knownFormat(nameOrAlias) : undefined;
+    if (known !== undefined) return known;
+    const got = nameOrAlias === null ? 'null' : typeof nameOrAlias === 'object' ? 'an object that is not one of STREAM_FORMATS' : typeof nameOrAlias;
+    throw new ProtocolError('PROTOCOL_INVALID_CONTENT_TYPE', `stream format must be a name or one of STREAM_FORMATS (got ${got}); ${EXPECTED}`);
+  }
   const key = nameOrAlias.trim().toLowerCase().replace(/\s+/g, '');
   const name = ALIASES.get(key);
   if (name === undefined) {
-    throw new ProtocolError(
-      'PROTOCOL_INVALID_CONTENT_TYPE',
-      `unknown stream format "${nameOrAlias.slice(0, 40)}"; expected one of mulaw/8000, l16/8000, l16/16000`,
-    );
+    throw new ProtocolError('PROTOCOL_INVALID_CONTENT_TYPE', `unknown stream format "${nameOrAlias.slice(0, 40)}"; ${EXPECTED}`);
   }
   return STREAM_FORMATS[name];
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCallwireError } from '../../src/errors.js';
-import { STREAM_FORMATS, checkpoint, clearAudio, parseOutbound, playAudio, sendDtmf, serializeOutbound, streamFormat } from '../../src/protocol/index.js';
+import { STREAM_FORMATS, checkpoint, clearAudio, parseOutbound, playAudio, sendDtmf, serializeOutbound, streamFormat, streamXml } from '../../src/protocol/index.js';
 
 describe('outbound builders', () => {
   it('playAudio: contentType without ;rate=, numeric sampleRate, base64 payload, documented shape', () => {
@@ -39,6 +39,18 @@ describe('outbound builders', () => {
     expect(code(() => checkpoint('', 'x'))).toBe('PROTOCOL_MISSING_FIELD');
     expect(code(() => clearAudio(''))).toBe('PROTOCOL_MISSING_FIELD');
     expect(code(() => streamFormat('opus/48000'))).toBe('PROTOCOL_INVALID_CONTENT_TYPE');
+  });
+
+  it('a format that is not a name is accepted only as one of STREAM_FORMATS (or an equal copy)', () => {
+    const refused = expect.objectContaining({ code: 'PROTOCOL_INVALID_CONTENT_TYPE' });
+    const l16 = STREAM_FORMATS['l16/16000'];
+    for (const bad of [8000, undefined, null, {}, { name: '__proto__' }, { ...l16, sampleRate: 8000 }, { name: 'l16/16000' }, [l16]]) {
+      expect(() => streamFormat(bad as never)).toThrow(refused);
+    }
+    expect(streamFormat(l16)).toBe(l16);
+    expect(streamFormat({ ...l16 })).toBe(l16);
+    // A plain JS caller leaving out the XML's format: a TypeError from `format.contentType` before.
+    expect(() => streamXml({ url: 'wss://a.example/x' } as never)).toThrow(refused);
   });
 
   it('a format name that is an Object.prototype member is refused with a code, not resolved (CI fuzz find)', () => {

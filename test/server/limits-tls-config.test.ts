@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCallwireError } from '../../src/errors.js';
+import { STREAM_FORMATS } from '../../src/protocol/index.js';
 import { readConfigFile, resolveServeConfig } from '../../src/server/config.js';
 import { CallStream } from '../../src/stream/call-stream.js';
 import { createServer } from '../../src/server/server.js';
@@ -118,6 +119,12 @@ describe('configuration', () => {
     }
     expect(code(() => createServer({ inboundSampleRate: '16000' as unknown as number }))).toMatch(/got string/);
     expect(code(() => createServer({ inboundSampleRate: 16000 }))).toBe('none');
+  });
+
+  it('refuses a format that is neither a name nor one of STREAM_FORMATS when the server is made', () => {
+    // Before, 8000 was accepted and every answer request failed with a 500.
+    expect(code(() => createServer({ format: 8000 as never }))).toMatch(/^PROTOCOL_INVALID_CONTENT_TYPE: stream format must be a name or one of STREAM_FORMATS \(got number\)/);
+    expect(code(() => createServer({ format: { ...STREAM_FORMATS['l16/16000'] } }))).toBe('none');
   });
 });
 
