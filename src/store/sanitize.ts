@@ -52,7 +52,8 @@ function clean(value: unknown, depth: number): JsonValue {
       if (depth >= MAX_DEPTH) return '[too deep]';
       if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map((v) => clean(v, depth + 1));
       if (value instanceof Error) return { name: value.name, message: clampText(value.message, MAX_STRING) };
-      const out: Record<string, JsonValue> = {};
+      // No prototype: a `__proto__` key from input is kept as a field, not taken as the prototype.
+      const out: Record<string, JsonValue> = Object.create(null);
       let n = 0;
       for (const [k, v] of Object.entries(value)) {
         if (n++ >= MAX_KEYS) break;
@@ -85,7 +86,8 @@ export function fieldsJson(fields: unknown, maxBytes: number): string {
 
 /** Redact and cap a flat string map (extra headers, status-callback fields). */
 export function stringMap(input: unknown, maxKeys: number, maxValue: number): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a posted `__proto__` field is stored like any other, not dropped.
+  const out: Record<string, string> = Object.create(null);
   if (input === null || typeof input !== 'object') return out;
   let n = 0;
   for (const [k, v] of Object.entries(input)) {

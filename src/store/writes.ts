@@ -169,7 +169,7 @@ export const writes = {
   },
   statusCallback(ev: StreamStatusEvent, receivedAt: number): StoreWrite {
     // Keep fields in posted order until the size budget is spent.
-    const kept: Record<string, string> = {};
+    const kept: Record<string, string> = Object.create(null);
     let bytes = 2;
     for (const [k, v] of Object.entries(stringMap(ev.fields, 64, 512))) {
       bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 6;

@@ -95,6 +95,20 @@ describe('SqliteStreamStore: one call, written and read back', () => {
     expect(s?.statusCallbacks[2]?.fields).toMatchObject({ Error: 'connection_failed' });
   });
 
+  it('a field named __proto__ (posted in a callback or logged) is stored like any other, not dropped', async () => {
+    const { store } = fileStore();
+    // JSON.parse makes `__proto__` an own property, as a form or JSON body parser does.
+    store.statusCallback(parseStreamStatus(JSON.parse('{"Event":"StartStream","StreamID":"s-proto","__proto__":"posted"}')), 100);
+    store.log('s-proto', { at: 1, level: 'info', msg: 'm', fields: JSON.parse('{"__proto__":{"polluted":true},"b":2}') });
+    store.streamStarted({ streamId: 's-proto', callId: 'c-proto', format: 'mulaw/8000', startedAt: 90 });
+    await store.flush();
+    const fields = (await store.getStream('s-proto'))?.statusCallbacks[0]?.fields ?? {};
+    expect(Object.hasOwn(fields, '__proto__')).toBe(true);
+    expect(JSON.stringify(fields)).toContain('"__proto__":"posted"');
+    const logged = (await store.logs('s-proto')).lines[0]?.fields;
+    expect(JSON.stringify(logged)).toBe('{"__proto__":{"polluted":true},"b":2}');
+  });
+
   it('builds a record from whichever write comes first, and ignores live counters after the end', async () => {
     const { store } = fileStore();
     store.streamEnded('s1', { endedAt: 5000, hangup: { by: 'socket_error', reason: 'ECONNRESET', code: 'STREAM_ENDED' } });
