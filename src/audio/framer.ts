@@ -5,16 +5,25 @@
  */
 import { AudioError } from '../errors.js';
 
+/**
+ * Largest frame, bytes: 1 MiB (over 30 s of L16/16k; Plivo's frames are 160-640 B). A
+ * bigger size is a mistake, and the framer allocates a frame's worth up front.
+ */
+const MAX_FRAME_BYTES = 1024 * 1024;
+
 /** Streaming splitter of bytes into fixed-size frames. */
 export class Framer {
   readonly frameBytes: number;
   readonly #pending: Uint8Array;
   #fill = 0;
 
-  /** @param frameBytes bytes per frame (positive) */
+  /**
+   * @param frameBytes bytes per frame: a whole number from 1 to 1 MiB (1048576)
+   * @throws {AudioError} `AUDIO_INVALID_FORMAT` for any other frame size
+   */
   constructor(frameBytes: number) {
-    if (!Number.isInteger(frameBytes) || frameBytes <= 0) {
-      throw new AudioError('AUDIO_INVALID_FORMAT', `frame size must be a positive integer (got ${frameBytes})`);
+    if (!Number.isInteger(frameBytes) || frameBytes <= 0 || frameBytes > MAX_FRAME_BYTES) {
+      throw new AudioError('AUDIO_INVALID_FORMAT', `frame size must be a whole number of bytes from 1 to ${MAX_FRAME_BYTES} (got ${String(frameBytes)})`);
     }
     this.frameBytes = frameBytes;
     this.#pending = new Uint8Array(frameBytes);
@@ -97,7 +106,10 @@ export class Framer {
   }
 }
 
-/** Split a whole buffer into frames; the last one is padded with `padByte` when short. */
+/**
+ * Split a whole buffer into frames; the last one is padded with `padByte` when short.
+ * @throws {AudioError} `AUDIO_INVALID_FORMAT` for a frame size {@link Framer} refuses
+ */
 export function splitFrames(bytes: Uint8Array, frameBytes: number, padByte: number): Uint8Array[] {
   const framer = new Framer(frameBytes);
   const frames = framer.push(bytes);

@@ -9,19 +9,12 @@
 import speexFactory, { type SpeexModule } from '@echogarden/speex-resampler-wasm/simd';
 import { AudioError } from '../errors.js';
 import { concatPcm } from './pcm.js';
+import { checkSampleRate } from './rate.js';
 
 const speex: SpeexModule = await speexFactory();
 
-/** Sample rates the resampler is tested at. Any whole rate in {@link RATE_RANGE} works. */
+/** Sample rates the resampler is tested at. Any whole rate from 1000 to 384000 Hz works (RATE_RANGE in rate.ts). */
 export const SUPPORTED_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
-
-/** The rates {@link createResampler} takes: whole numbers of Hz from `min` to `max`. */
-export const RATE_RANGE = { min: 1000, max: 384_000 } as const;
-
-/** True for a rate {@link createResampler} takes (see {@link RATE_RANGE}). */
-export function isResamplerRate(rate: unknown): rate is number {
-  return Number.isInteger(rate) && (rate as number) >= RATE_RANGE.min && (rate as number) <= RATE_RANGE.max;
-}
 
 /** A streaming mono PCM16 resampler. */
 export interface Resampler {
@@ -145,14 +138,11 @@ class SpeexResampler implements Resampler {
 
 /**
  * Create a streaming resampler. Returns a pass-through when the rates are equal.
- * @throws AudioError AUDIO_UNSUPPORTED_RATE for a non-positive or absurd rate
+ * @throws AudioError AUDIO_UNSUPPORTED_RATE for a rate that is not a whole number of Hz from 1000 to 384000
  */
 export function createResampler(inputRate: number, outputRate: number, options: ResamplerOptions = {}): Resampler {
-  for (const r of [inputRate, outputRate]) {
-    if (!isResamplerRate(r)) {
-      throw new AudioError('AUDIO_UNSUPPORTED_RATE', `sample rate ${r} is not supported (${RATE_RANGE.min}-${RATE_RANGE.max} Hz)`);
-    }
-  }
+  checkSampleRate(inputRate);
+  checkSampleRate(outputRate);
   if (inputRate === outputRate) return new PassThrough(inputRate);
   const quality = options.quality ?? 5;
   if (!Number.isInteger(quality) || quality < 0 || quality > 10) {

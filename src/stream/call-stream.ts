@@ -8,7 +8,8 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { WireDecoder } from '../audio/codec.js';
-import { RATE_RANGE, SUPPORTED_RATES, isResamplerRate } from '../audio/resampler.js';
+import { RATE_RANGE, isSampleRate } from '../audio/rate.js';
+import { SUPPORTED_RATES } from '../audio/resampler.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { type CallwireError, ConfigError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -86,7 +87,7 @@ export interface CallStreamOptions {
  * @throws {ConfigError} `CONFIG_INVALID` naming `setting` and the accepted rates
  */
 export function checkInboundSampleRate(rate: unknown, setting = 'inboundSampleRate'): void {
-  if (rate === undefined || isResamplerRate(rate)) return;
+  if (rate === undefined || isSampleRate(rate)) return;
   throw new ConfigError(
     'CONFIG_INVALID',
     `${setting} must be a whole number of Hz from ${RATE_RANGE.min} to ${RATE_RANGE.max}, e.g. ${SUPPORTED_RATES.join(', ')} (got ${typeof rate === 'number' ? rate : typeof rate})`,

@@ -39,3 +39,20 @@ describe('dtmfTone', () => {
     }
   });
 });
+
+describe('signal durations and rates', () => {
+  it('refuses a negative, non-finite or over-an-hour duration and a bad rate with a code, not a RangeError', () => {
+    const code = (c: string) => expect.objectContaining({ code: c });
+    for (const ms of [-1, -20, Number.NaN, Number.POSITIVE_INFINITY, 3_600_001, 1e12]) {
+      expect(() => silence(ms, 8000)).toThrow(code('AUDIO_INVALID_FORMAT'));
+      expect(() => tone(440, ms, 8000)).toThrow(code('AUDIO_INVALID_FORMAT'));
+      expect(() => dtmfTone('1', ms, 8000)).toThrow(code('AUDIO_INVALID_FORMAT'));
+    }
+    for (const rate of [-8000, 0, 8000.5, Number.NaN, 1e9]) {
+      expect(() => silence(20, rate)).toThrow(code('AUDIO_UNSUPPORTED_RATE'));
+      expect(() => tone(440, 20, rate)).toThrow(code('AUDIO_UNSUPPORTED_RATE'));
+    }
+    expect(silence(0, 8000).length).toBe(0);
+    expect(silence(3_600_000, 8000).length).toBe(28_800_000);
+  });
+});

@@ -34,6 +34,11 @@ describe('Framer', () => {
 
   it('splitFrames pads the last frame', () => {
     expect(splitFrames(new Uint8Array(330), 160, 0xff).map((x) => x.length)).toEqual([160, 160, 160]);
-    expect(() => new Framer(0)).toThrowError(expect.objectContaining({ code: 'AUDIO_INVALID_FORMAT' }));
+    for (const size of [0, -160, 160.5, Number.NaN, 1024 * 1024 + 1, 1e12]) {
+      // 1e12 was a RangeError from the up-front frame buffer.
+      expect(() => new Framer(size)).toThrowError(expect.objectContaining({ code: 'AUDIO_INVALID_FORMAT' }));
+      expect(() => splitFrames(new Uint8Array(4), size, 0)).toThrowError(expect.objectContaining({ code: 'AUDIO_INVALID_FORMAT' }));
+    }
+    expect(new Framer(1024 * 1024).frameBytes).toBe(1024 * 1024);
   });
 });
