@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pcmToL16 } from '../audio/pcm.js';
 import { encodeWav, interleaveStereo } from '../audio/wav.js';
-import { AudioError, CallwireError } from '../errors.js';
+import { AudioError, CallwireError, ConfigError } from '../errors.js';
 import type { StreamStore } from './types.js';
 
 /** Where recordings go unless told otherwise. */
@@ -31,9 +31,9 @@ export interface CallRecorderOptions {
   readonly path?: string;
   /** Registers the file with the stream's record. */
   readonly store?: StreamStore;
-  /** Bot audio accepted ahead of the caller's timeline; default 60 s (more is dropped and counted). */
+  /** Bot audio accepted ahead of the caller's timeline, 0 to 3 600 000 ms; default 60 s (more is dropped and counted). */
   readonly maxAheadMs?: number;
-  /** Bytes waiting for the disk before audio is dropped; default 4 MiB (about 2 min at 8 kHz). */
+  /** Bytes waiting for the disk before audio is dropped, a whole number up to 1 GiB; default 4 MiB (about 2 min at 8 kHz). */
   readonly maxPendingBytes?: number;
 }
 
@@ -52,6 +52,22 @@ export interface RecordingResult {
   readonly droppedMs: number;
   /** Set when the disk failed (the file then ends at `recordedMs`). */
   readonly error?: CallwireError;
+}
+
+// Bounds of the two limits: past them an option is a units mistake, not a choice (and an
+// hour ahead is already a large buffer at a high rate).
+const MAX_AHEAD_MS = 3_600_000;
+const MAX_PENDING_BYTES = 1024 * 1024 * 1024;
+
+/** Refuse limits the recorder cannot work with: NaN ahead made every bot() a RangeError. */
+function checkLimits(o: CallRecorderOptions): void {
+  const bad = (name: string, value: unknown, expected: string): never => {
+    throw new ConfigError('CONFIG_INVALID', `recording ${name} must be ${expected} (got ${String(value)})`);
+  };
+  const ahead = o.maxAheadMs;
+  if (ahead !== undefined && !(Number.isFinite(ahead) && ahead >= 0 && ahead <= MAX_AHEAD_MS)) bad('maxAheadMs', ahead, `0 to ${MAX_AHEAD_MS} ms`);
+  const pending = o.maxPendingBytes;
+  if (pending !== undefined && !(Number.isInteger(pending) && pending >= 0 && pending <= MAX_PENDING_BYTES)) bad('maxPendingBytes', pending, `a whole number of bytes from 0 to ${MAX_PENDING_BYTES}`);
 }
 
 const HEADER_BYTES = 44;
@@ -101,13 +117,16 @@ export class CallRecorder {
 
   /**
    * Create the file and register it with the store.
-   * @throws AudioError AUDIO_UNSUPPORTED_RATE; CallwireError STORE_RECORDING_FAILED when the file cannot be created
+   * @throws AudioError AUDIO_UNSUPPORTED_RATE; ConfigError CONFIG_INVALID for `maxAheadMs` or
+   * `maxPendingBytes` out of range (before any file is made); CallwireError STORE_RECORDING_FAILED
+   * when the file cannot be created
    */
   static async open(options: CallRecorderOptions): Promise<CallRecorder> {
     const rate = options.sampleRate;
     if (!Number.isInteger(rate) || rate < 1000 || rate > 192_000) {
       throw new AudioError('AUDIO_UNSUPPORTED_RATE', `recording rate must be 1000-192000 Hz (got ${rate})`);
     }
+    checkLimits(options);
     const dir = options.dir ?? DEFAULT_RECORDINGS_DIR;
     const path = resolve(options.path ?? join(dir, recordingFileName(options.streamId)));
     let fh: FileHandle;

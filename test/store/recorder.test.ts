@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseWav, tone } from '../../src/audio/index.js';
@@ -112,6 +112,22 @@ describe('CallRecorder', () => {
     const { right } = channels(result.path);
     expect(right.subarray(8000, 16_000)).toEqual(ramp(8000, 1));
     expect(right.subarray(16_000).every((s) => s === 0)).toBe(true);
+  });
+
+  it('refuses maxAheadMs or maxPendingBytes it cannot work with at open, before making a file', async () => {
+    // maxAheadMs NaN used to open fine and then make every bot() a RangeError.
+    const d = dir();
+    for (const maxAheadMs of [Number.NaN, -1, Number.POSITIVE_INFINITY, 3_600_001]) {
+      await expect(CallRecorder.open({ streamId: 'a', sampleRate: 8000, dir: d, maxAheadMs })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('maxAheadMs must be 0 to 3600000 ms') });
+    }
+    for (const maxPendingBytes of [Number.NaN, -1, 0.5, 2 ** 31]) {
+      await expect(CallRecorder.open({ streamId: 'p', sampleRate: 8000, dir: d, maxPendingBytes })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('maxPendingBytes') });
+    }
+    expect(readdirSync(d)).toEqual([]);
+    const rec = await CallRecorder.open({ streamId: 'zero', sampleRate: 8000, dir: d, maxAheadMs: 0 });
+    rec.caller(new Int16Array(160));
+    rec.bot(new Int16Array(160));
+    expect((await rec.close()).droppedMs).toBe(20);
   });
 
   it('keeps a stream id from escaping the recordings directory', async () => {
