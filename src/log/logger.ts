@@ -5,8 +5,23 @@
  */
 import { Writable } from 'node:stream';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
+import { ConfigError } from '../errors.js';
 
 export type { Logger };
+
+/** The levels a logger takes, most verbose first. */
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** True for one of {@link LOG_LEVELS}. */
+export function isLogLevel(value: unknown): value is LevelWithSilent {
+  return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+// pino's own complaint about an unknown level is a plain Error; say which setting it was.
+function checkLevel(value: unknown, setting: string): LevelWithSilent {
+  if (isLogLevel(value)) return value;
+  throw new ConfigError('CONFIG_INVALID', `${setting} must be one of ${LOG_LEVELS.join(', ')} (got "${String(value).slice(0, 20)}")`);
+}
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -70,17 +85,21 @@ function prettyStream(out: NodeJS.WritableStream, color: boolean): Writable {
   });
 }
 
-/** Create the process logger. */
+/**
+ * Create the process logger.
+ * @throws {ConfigError} `CONFIG_INVALID` when `level`, env `LOG_LEVEL` (read when `level` is
+ * not given; empty counts as unset) or `tapLevel` is not one of {@link LOG_LEVELS}
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const out = options.destination ?? process.stdout;
   const isTty = (out as NodeJS.WriteStream).isTTY === true;
   const pretty = options.pretty ?? isTty;
-  const level = options.level ?? ((process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  const level = options.level !== undefined ? checkLevel(options.level, 'level') : checkLevel(process.env.LOG_LEVEL || 'info', 'LOG_LEVEL');
+  const tapLevel = checkLevel(options.tapLevel ?? 'debug', 'tapLevel');
   const dest = (pretty ? prettyStream(out, isTty) : out) as pino.DestinationStream;
   const base = { redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
   const onLine = options.onLine;
   if (onLine === undefined) return pino({ ...base, level }, dest);
-  const tapLevel = options.tapLevel ?? 'debug';
   const tap = new Writable({
     write(chunk: Buffer, _enc, cb) {
       try {

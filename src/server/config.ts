@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { LOG_LEVELS, isLogLevel } from '../log/logger.js';
 import { streamFormat } from '../protocol/format.js';
 
 /** Resolved `serve` settings. */
@@ -82,8 +83,6 @@ export const SETTINGS: readonly Setting[] = [
 /** Shortest dashboard token accepted: a short one invites guessing. */
 export const MIN_DASHBOARD_TOKEN = 16;
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
 function bad(s: Setting, source: string, value: unknown, expected: string): ConfigError {
   return new ConfigError('CONFIG_INVALID', `${s.key}: expected ${expected}, got ${JSON.stringify(String(value).slice(0, 60))} (from ${source})`, {
     details: { setting: s.key, source },
@@ -124,7 +123,7 @@ function convert(s: Setting, value: unknown, source: string): unknown {
         throw bad(s, source, value, 'one of mulaw/8000 (mulaw8k), l16/8000 (l16-8k), l16/16000 (l16-16k)');
       }
     case 'level':
-      if (typeof value !== 'string' || !LEVELS.includes(value)) throw bad(s, source, value, `one of ${LEVELS.join(', ')}`);
+      if (!isLogLevel(value)) throw bad(s, source, value, `one of ${LOG_LEVELS.join(', ')}`);
       return value;
     case 'agent':
       if (typeof value !== 'string' || !['auto', 'ai', 'builtin', 'echo'].includes(value)) throw bad(s, source, value, 'one of auto, ai, builtin, echo');

@@ -1,7 +1,7 @@
 /** `callwire serve`: run the server until SIGTERM/SIGINT, then drain and exit 0. */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { type Logger, createLogger } from '../../log/logger.js';
+import { LOG_LEVELS, type Logger, createLogger } from '../../log/logger.js';
 import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
 import type { ServerOptions } from '../../server/options.js';
 import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
@@ -49,7 +49,7 @@ export function serveCommand(): Command {
     .option('--lead-ms <ms>', 'target outbound audio lead at Plivo (env LEAD_MS, default 300)')
     .option('--max-streams <n>', 'concurrent stream limit (env MAX_STREAMS, default 500)')
     .option('--ping-interval <seconds>', 'WebSocket ping period (env PING_INTERVAL, default 10)')
-    .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(LOG_LEVELS))
     .option('--db <path>', 'SQLite file for stream records (env CALLWIRE_DB, default data/callwire.db)')
     .option('--no-store', 'keep no stream records (env CALLWIRE_NO_STORE)')
     .option('--record', 'record every call as a stereo WAV (env RECORD_CALLS)')
