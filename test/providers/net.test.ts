@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
+import { CartesiaTts } from '../../src/providers/cartesia/tts.js';
+import { DeepgramStt } from '../../src/providers/deepgram/stt.js';
 import { keyHint, redactSecret, resolveApiKey } from '../../src/providers/net/api-key.js';
 import { httpAndWsBase } from '../../src/providers/net/base-url.js';
 import { BoundedQueue } from '../../src/providers/net/bounded-queue.js';
@@ -76,6 +78,24 @@ describe('backoff', () => {
     const limited = (ms: number) => new ProviderError('PROVIDER_RATE_LIMITED', 'acme', 'slow', { details: { retryAfterMs: ms } });
     expect(backoffDelay(1, limited(1500), p)).toBe(1500);
     expect(backoffDelay(1, limited(20_000), p)).toBeUndefined();
+  });
+
+  it('refuses retry settings out of range with CONFIG_INVALID (attempts NaN used to retry forever)', () => {
+    const refused = (message: string) => expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
+    for (const attempts of [Number.NaN, 0, -1, 2.5, Number.POSITIVE_INFINITY, 101]) {
+      expect(() => retryPolicy({ attempts })).toThrow(refused('retry.attempts must be a whole number from 1 to 100'));
+    }
+    for (const key of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+      for (const v of [Number.NaN, -1, Number.POSITIVE_INFINITY, 600_001]) {
+        expect(() => retryPolicy({ [key]: v }, 'reconnect')).toThrow(refused(`reconnect.${key} must be 0 to 600000 ms`));
+      }
+    }
+    expect(() => retryPolicy({ random: 0.5 as never })).toThrow(refused('retry.random must be a function'));
+    expect(() => retryPolicy(null as never)).toThrow(refused('retry must be an object'));
+    // Through a provider's options, at construction.
+    expect(() => new CartesiaTts({ apiKey: 'k', env: {}, voiceId: 'v', retry: { attempts: Number.NaN } })).toThrow(refused('retry.attempts'));
+    expect(() => new DeepgramStt({ apiKey: 'k', env: {}, reconnect: { attempts: Number.NaN } })).toThrow(refused('reconnect.attempts'));
+    expect(retryPolicy({ attempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 })).toMatchObject({ attempts: 1, baseDelayMs: 0 });
   });
 });
 

@@ -115,7 +115,7 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
     replayLimitMs: o.replayLimitMs ?? 30_000,
     stallTimeoutMs: o.stallTimeoutMs ?? 15_000,
     retry: retryPolicy(o.retry),
-    reconnect: retryPolicy({ attempts: 6, ...o.reconnect }),
+    reconnect: retryPolicy({ attempts: 6, ...o.reconnect }, 'reconnect'),
     eventCapacity: o.eventCapacity ?? 1024,
     clock: o.clock ?? defaultClock,
   };

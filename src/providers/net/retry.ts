@@ -5,18 +5,18 @@
  * dead air.
  */
 import type { Clock } from '../../clock.js';
-import { type CallwireError, isCallwireError } from '../../errors.js';
+import { type CallwireError, ConfigError, isCallwireError } from '../../errors.js';
 import { delay } from './delay.js';
 
 /** Retry settings every provider accepts as `retry`. */
 export interface RetryOptions {
-  /** Attempts in total, the first included; default 3. 1 disables retries. */
+  /** Attempts in total, the first included: a whole number from 1 to 100; default 3. 1 disables retries. */
   readonly attempts?: number;
-  /** Backoff before the second attempt, doubled each time; default 200 ms. */
+  /** Backoff before the second attempt, doubled each time: 0 to 600 000 ms; default 200 ms. */
   readonly baseDelayMs?: number;
-  /** Upper bound of one backoff; default 2000 ms. */
+  /** Upper bound of one backoff: 0 to 600 000 ms; default 2000 ms. */
   readonly maxDelayMs?: number;
-  /** Longest Retry-After honoured; a longer one fails at once. Default 10 000 ms. */
+  /** Longest Retry-After honoured, 0 to 600 000 ms; a longer one fails at once. Default 10 000 ms. */
   readonly maxRetryAfterMs?: number;
   /** Jitter source in [0, 1); injectable so tests are deterministic. Default Math.random. */
   readonly random?: () => number;
@@ -31,14 +31,35 @@ export interface RetryPolicy {
   readonly random: () => number;
 }
 
-/** Defaults applied over `options`. */
-export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
+// Bounds: past them a setting is a mistake (NaN attempts retried forever, a NaN delay
+// retried at once), and a caller is waiting on the line.
+const MAX_ATTEMPTS = 100;
+const MAX_DELAY_MS = 600_000;
+
+/**
+ * Defaults applied over `options`, each checked.
+ * @param name what the options are called in the provider's options (`retry`, `reconnect`), for the message
+ * @throws {ConfigError} `CONFIG_INVALID` for a setting out of its range (see {@link RetryOptions}) or a `random` that is not a function
+ */
+export function retryPolicy(options: RetryOptions = {}, name = 'retry'): RetryPolicy {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('CONFIG_INVALID', `${name} must be an object of retry settings`);
+  const attempts = options.attempts ?? 3;
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= MAX_ATTEMPTS)) {
+    throw new ConfigError('CONFIG_INVALID', `${name}.attempts must be a whole number from 1 to ${MAX_ATTEMPTS} (got ${String(attempts)})`);
+  }
+  const ms = (key: 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs', fallback: number): number => {
+    const v = options[key] ?? fallback;
+    if (Number.isFinite(v) && v >= 0 && v <= MAX_DELAY_MS) return v;
+    throw new ConfigError('CONFIG_INVALID', `${name}.${key} must be 0 to ${MAX_DELAY_MS} ms (got ${String(v)})`);
+  };
+  const random = options.random ?? Math.random;
+  if (typeof random !== 'function') throw new ConfigError('CONFIG_INVALID', `${name}.random must be a function`);
   return {
-    attempts: Math.max(1, Math.floor(options.attempts ?? 3)),
-    baseDelayMs: Math.max(0, options.baseDelayMs ?? 200),
-    maxDelayMs: Math.max(0, options.maxDelayMs ?? 2000),
-    maxRetryAfterMs: Math.max(0, options.maxRetryAfterMs ?? 10_000),
-    random: options.random ?? Math.random,
+    attempts,
+    baseDelayMs: ms('baseDelayMs', 200),
+    maxDelayMs: ms('maxDelayMs', 2000),
+    maxRetryAfterMs: ms('maxRetryAfterMs', 10_000),
+    random,
   };
 }
 
