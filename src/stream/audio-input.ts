@@ -21,6 +21,29 @@ export type AudioInput =
   /** Bytes already in the stream's wire format (a WAV header, if present, is still stripped and obeyed). */
   | { readonly wire: Uint8Array };
 
+const SHAPES = '{ pcm: Int16Array, sampleRate }, { mulaw: Uint8Array }, { wav: Uint8Array } or { wire: Uint8Array }';
+
+/**
+ * The input, checked: JavaScript callers (and agents fed by other code) can pass anything,
+ * and a TypeError from deep in a codec names neither the call nor what was expected.
+ */
+function checkInput(input: unknown): AudioInput {
+  const refuse = (got: string): never => {
+    throw new AudioError('AUDIO_INVALID_FORMAT', `audio to play must be one of ${SHAPES} (got ${got})`);
+  };
+  if (typeof input !== 'object' || input === null) return refuse(input === null ? 'null' : typeof input);
+  const o = input as Record<string, unknown>;
+  const given = (['pcm', 'mulaw', 'wav', 'wire'] as const).filter((k) => o[k] !== undefined);
+  if (given.length !== 1) return refuse(given.length === 0 ? 'none of them' : given.join(' and '));
+  const key = given[0] as (typeof given)[number];
+  const value = o[key];
+  if (key === 'pcm' ? !(value instanceof Int16Array) : !(value instanceof Uint8Array)) {
+    refuse(`${key} as ${value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`);
+  }
+  // Rebuilt with the one source alone, so `'pcm' in input` below cannot meet `pcm: undefined`.
+  return key === 'pcm' ? { pcm: value as Int16Array, sampleRate: o.sampleRate as number } : ({ [key]: value } as AudioInput);
+}
+
 /** Raw layout remembered from a streamed WAV's header, for the chunks that follow it. */
 type RawLayout = { readonly encoding: 'pcm16' | 'mulaw'; readonly sampleRate: number; readonly channels: number };
 
@@ -37,8 +60,13 @@ export class OutboundConverter {
     this.#format = format;
   }
 
-  /** Convert one input to wire bytes (not framed). */
-  convert(input: AudioInput): Uint8Array {
+  /**
+   * Convert one input to wire bytes (not framed).
+   * @throws AudioError AUDIO_INVALID_FORMAT for an input of another shape; AUDIO_UNSUPPORTED_RATE
+   * for a PCM rate the resampler does not take; AUDIO_INVALID_WAV for `wav` without a header
+   */
+  convert(raw: AudioInput): Uint8Array {
+    const input = checkInput(raw);
     if ('pcm' in input) return this.#fromPcm(input.pcm, input.sampleRate);
     if ('mulaw' in input) {
       if (this.#format.encoding === 'audio/x-mulaw') return input.mulaw;

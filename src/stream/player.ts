@@ -107,7 +107,9 @@ export class PlaybackWriter {
   /**
    * Add audio. Returns false (and drops the audio) when the item was already ended or
    * cleared, e.g. because the caller barged in.
-   * @throws StreamError STREAM_QUEUE_FULL when more than `maxQueuedMs` would wait unsent
+   * @throws StreamError STREAM_QUEUE_FULL when more than `maxQueuedMs` would wait unsent;
+   * AudioError AUDIO_INVALID_FORMAT for input that is not an {@link AudioInput},
+   * AUDIO_UNSUPPORTED_RATE or AUDIO_INVALID_WAV for audio it cannot convert
    */
   write(input: AudioInput): boolean {
     if (this.#closed || this.item.state === 'cleared') return false;
@@ -211,7 +213,10 @@ export class Player implements Pumpable {
     return this.#qhead < this.#queue.length || this.#pending.size > 0 || this.leadMs > 0;
   }
 
-  /** Play a whole buffer as one item. */
+  /**
+   * Play a whole buffer as one item.
+   * @throws as {@link PlaybackWriter.write}; the item is ended either way
+   */
   play(input: AudioInput, options: PlaybackOptions = {}): PlaybackItem {
     const w = this.open(options);
     try {

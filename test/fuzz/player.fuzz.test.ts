@@ -1,5 +1,5 @@
 // The Player with hostile input: PCM at any "rate" (0, NaN, fractions, huge), random mu-law
-// and wire bytes, WAVs with random headers and lying sizes, interleaved with streamed items,
+// and wire bytes, WAVs with random headers and lying sizes, inputs of the wrong shape, interleaved with streamed items,
 // checkpoints, clears, stray acks and time passing. Properties: only CallwireErrors escape;
 // every frame sent is a whole 20 ms playAudio of the stream's format; and the Player is never
 // wedged: after any sequence, a good utterance still plays to its end and settles.
@@ -34,12 +34,21 @@ const wavHeader = fc
       return out;
     }),
   );
+// What a plain JavaScript caller can pass instead of an AudioInput: no source, two sources,
+// a source of the wrong type (each was a TypeError from inside a codec).
+const misshapen = fc.oneof(
+  fc.constantFrom<unknown>({}, null, undefined, 'audio', 42),
+  fc.tuple(fc.constantFrom('pcm', 'mulaw', 'wav', 'wire'), fc.constantFrom<unknown>('abc', null, 12, [1, 2], {}, new Float32Array(4), new Uint16Array(4)), rate).map(([k, v, r]) => ({ [k]: v, sampleRate: r })),
+  fc.tuple(pcm, bytes).map(([p, b]) => ({ pcm: p, sampleRate: 8000, mulaw: b })),
+  bytes.map((b) => ({ pcm: b, sampleRate: 8000 })),
+) as fc.Arbitrary<AudioInput>;
 const input: fc.Arbitrary<AudioInput> = fc.oneof(
   fc.tuple(pcm, rate).map(([p, r]) => ({ pcm: p, sampleRate: r })),
   bytes.map((b) => ({ mulaw: b })),
   bytes.map((b) => ({ wire: b })),
   fc.oneof(wavHeader, bytes).map((b) => ({ wav: b })),
   wavHeader.map((b) => ({ wire: b })),
+  misshapen,
 );
 type Op =
   | { op: 'play'; input: AudioInput }

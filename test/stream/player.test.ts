@@ -162,6 +162,28 @@ describe('Player checkpoints and clear', () => {
     expect(frames.length).toBe(10);
     expect(frames.every((f) => f.bytes === 160)).toBe(true);
   });
+
+  it('refuses audio of another shape with AUDIO_INVALID_FORMAT, not a TypeError, and keeps playing', () => {
+    const { clock, player, sent } = setup(1000);
+    const bad: unknown[] = [
+      {},
+      null,
+      'audio',
+      { wire: 'abc' },
+      { mulaw: 'xx' },
+      { wav: null },
+      { pcm: [1, 2], sampleRate: 8000 },
+      { pcm: new Uint8Array(4), sampleRate: 8000 },
+      { pcm: new Int16Array(160), sampleRate: 8000, mulaw: new Uint8Array(160) },
+    ];
+    for (const input of bad) {
+      expect(() => player.play(input as never)).toThrow(expect.objectContaining({ code: 'AUDIO_INVALID_FORMAT', message: expect.stringContaining('audio to play must be one of') }));
+    }
+    // An absent source next to a real one is no conflict.
+    player.play({ pcm: undefined, mulaw: new Uint8Array(160) } as never);
+    clock.advance(50);
+    expect(sent.filter((s) => s.event === 'playAudio').length).toBe(1);
+  });
 });
 
 describe('checkpoints inside an item', () => {
