@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { CallRecorder } from '../store/recorder.js';
 import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
-import type { EndedBy } from '../stream/types.js';
+import type { EndedBy, StreamInfo } from '../stream/types.js';
 import type { CallwireServer } from './server.js';
 
 /** Recording settings. */
@@ -94,11 +94,20 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
     store.counters(streamId, call.counters);
     counterTimer = clock.setTimer(pushCounters, 2000);
   };
-  call.on('start', (info) => {
+  // Written once, by whichever comes first: the `start` event, or the end of a call whose
+  // `start` was still held back (an async handler not yet resumed when the caller hung up).
+  const writeStart = (info: StreamInfo): void => {
+    if (streamId !== undefined) return;
     streamId = info.streamId;
     const p = info.callParams;
     const direction = p.Direction === 'outbound' ? 'outbound' : p.Direction === 'inbound' ? 'inbound' : undefined;
     store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+  };
+  call.on('start', (info) => {
+    const first = streamId === undefined;
+    writeStart(info);
+    // Delivered after the end (held back, then resumed): the end already wrote the record.
+    if (!first || call.state === 'ended') return;
     counterTimer = clock.setTimer(pushCounters, 2000);
     if (recording !== undefined) {
       CallRecorder.open({ streamId: info.streamId, sampleRate: info.format.sampleRate, dir: recording.dir, store })
@@ -132,6 +141,7 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
   });
   void call.ended.then(async (end) => {
     if (counterTimer !== undefined) clock.clearTimer(counterTimer);
+    if (call.info !== undefined) writeStart(call.info);
     if (streamId === undefined) return;
     store.streamEnded(streamId, { endedAt: Date.now(), hangup: { by: HANGUP[end.by], reason: end.reason, code: end.error?.code }, counters: call.counters });
     if (recorder !== undefined) {

@@ -11,9 +11,11 @@ import { startCall } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { storeLogTap } from '../../src/server/store-glue.js';
 import { SqliteStreamStore } from '../../src/store/index.js';
+import { MemoryStreamStore } from '../../src/store/memory-store.js';
 import { Pacer } from '../../src/stream/pacer.js';
 import { runCli } from '../support/cli.js';
 import { startServer } from '../support/server.js';
+import { StreamClient } from '../support/stream-client.js';
 
 describe('stream records and recordings', () => {
   it('keeps the record, status callbacks, turns with the latency ledger, logs and a stereo recording of a real call', async () => {
@@ -79,5 +81,29 @@ describe('stream records and recordings', () => {
     expect(out.code).toBe(0);
     expect(out.output).toContain(streamId);
     expect(out.output).toContain('You spoke for');
+  });
+});
+
+describe('a call that ends before its handler is resumed', () => {
+  it('is stored as started and ended (not live forever) when the caller hangs up while an async handler still runs', async () => {
+    const store = new MemoryStreamStore();
+    const records: string[] = [];
+    const srv = await startServer({ store, keepalive: false, onStream: () => new Promise((r) => setTimeout(r, 300)) });
+    srv.server.on('record', (r) => records.push(r.kind));
+    try {
+      const client = await StreamClient.connect(srv.streamUrl);
+      client.start();
+      await new Promise((r) => setTimeout(r, 50));
+      client.ws.close(1000);
+      // Past the handler's 300 ms, so the held-back start has been delivered too.
+      await new Promise((r) => setTimeout(r, 600));
+      await store.flush();
+      const s = await store.getStream(client.streamId);
+      expect(s).toMatchObject({ status: 'ended', hangup: { by: 'caller' } });
+      expect(records.filter((k) => k === 'started' || k === 'ended')).toEqual(['started', 'ended']);
+    } finally {
+      await srv.close();
+      await store.close();
+    }
   });
 });
