@@ -129,7 +129,7 @@ export class CallRecorder {
     checkLimits(options);
     const dir = options.dir ?? DEFAULT_RECORDINGS_DIR;
     const path = resolve(options.path ?? join(dir, recordingFileName(options.streamId)));
-    let fh: FileHandle;
+    let fh: FileHandle | undefined;
     try {
       if (options.path === undefined) await mkdir(dir, { recursive: true });
       fh = await open(path, 'w');
@@ -140,6 +140,9 @@ export class CallRecorder {
       dv.setUint32(40, 0xffffffff, true);
       await fh.write(header, 0, header.length, 0);
     } catch (e) {
+      // Opened but the header write failed (disk full, I/O error): close it, or every call
+      // recorded while the disk fails leaks a descriptor until GC happens to find it.
+      await fh?.close().catch(() => {});
       throw new CallwireError('STORE_RECORDING_FAILED', `cannot create recording ${path}: ${(e as Error)?.message ?? e}`, { cause: e });
     }
     options.store?.recording(options.streamId, path);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseWav, tone } from '../../src/audio/index.js';
@@ -165,5 +165,17 @@ describe('CallRecorder', () => {
     const { left, info } = channels(out.path);
     expect(info.data.length).toBe(out.bytes - 44);
     expect(left.every((s) => s === 1000)).toBe(true);
+  });
+});
+
+describe('CallRecorder on a failing disk', () => {
+  // /dev/full opens, and every write to it fails with ENOSPC: a disk that filled up.
+  it.runIf(existsSync('/dev/full'))('a header write that fails closes the file: no descriptor leaks per call', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let i = 0; i < 30; i++) {
+      await expect(CallRecorder.open({ streamId: `s${i}`, sampleRate: 8000, path: '/dev/full' })).rejects.toMatchObject({ code: 'STORE_RECORDING_FAILED' });
+    }
+    expect(fds() - before).toBeLessThanOrEqual(2);
   });
 });
