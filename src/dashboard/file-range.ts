@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 
 /** A satisfiable byte range, inclusive. */
 export interface ByteRange {
@@ -63,9 +64,11 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, path: 
     res.end();
     return true;
   }
-  const stream = createReadStream(path, { start, end });
-  stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
-  stream.pipe(res);
+  // The client may have gone while we awaited the flush, lookup and stat (a browser's audio
+  // element cancels range requests when it seeks): its 'close' already fired, so a listener
+  // added now never would, and a piped stream would wait on the dead response for ever,
+  // holding its descriptor. pipeline() destroys both ends whichever fails or closes first.
+  if (res.destroyed) return true;
+  pipeline(createReadStream(path, { start, end }), res, () => {});
   return true;
 }
