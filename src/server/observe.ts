@@ -9,7 +9,11 @@ import type { CallwireServer } from './server.js';
 
 const OUTAGE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_DISCONNECTED', 'PROVIDER_TIMEOUT', 'PROVIDER_AUTH_FAILED', 'PROVIDER_RATE_LIMITED']);
 
-export function observeServer(server: CallwireServer, metrics: ServerMetrics, alerts: Alerter, agent: Agent | undefined): void {
+/**
+ * Wire a server's events and its agent's sessions to metrics and alerts.
+ * @returns what stops observing the agent (the server calls it when it closes)
+ */
+export function observeServer(server: CallwireServer, metrics: ServerMetrics, alerts: Alerter, agent: Agent | undefined): () => void {
   server.on('stream', (call) => metrics.stream(call));
   server.on('rejected', (r) => metrics.upgradeRejected(r.status));
   server.on('status', (e) => {
@@ -20,7 +24,9 @@ export function observeServer(server: CallwireServer, metrics: ServerMetrics, al
       void alerts.raise({ kind: 'degraded_stream', streamId: e.streamId, callId: e.callId, message: `Plivo's buffer for this stream is ${e.bufferPercent ?? '?'}% full (slow connection)`, details: { bufferPercent: e.bufferPercent } });
     }
   });
-  agent?.observe((session) => {
+  const stop = agent?.observe((session) => {
+    // An agent may serve several servers: count only the sessions of this one's calls.
+    if (!server.streams.has(session.call)) return;
     const ids = () => ({ streamId: session.call.info?.streamId, callId: session.call.info?.callId });
     session.on('ledger', (l) => {
       metrics.ledger(l);
@@ -36,4 +42,5 @@ export function observeServer(server: CallwireServer, metrics: ServerMetrics, al
       if (OUTAGE_CODES.has(error.code)) void alerts.raise({ kind: 'provider_outage', ...ids(), message: `${stage} provider failed: ${error.code}: ${error.message}`, details: { stage, code: error.code } });
     });
   });
+  return () => stop?.();
 }

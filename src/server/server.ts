@@ -77,6 +77,8 @@ export class CallwireServer {
   #listen: ListenInfo | undefined;
   #streamTokens: StreamTokenVerifier | undefined;
   #drainWaiters: (() => void)[] = [];
+  /** Unsubscribers from the agent, called when the server closes. */
+  readonly #unobserve: (() => void)[] = [];
 
   constructor(options: ServerOptions = {}) {
     this.#raw = options;
@@ -119,9 +121,9 @@ export class CallwireServer {
     this.#http.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     const agent = options.onStream === undefined ? options.agent : undefined;
-    observeServer(this, this.metrics, this.alerts, agent);
+    this.#unobserve.push(observeServer(this, this.metrics, this.alerts, agent));
     if (options.store !== undefined) {
-      storeStreams(this, new StoreTee(options.store, (r) => this.#events.emit('record', r)), clock, log, agent, options.recording);
+      this.#unobserve.push(storeStreams(this, new StoreTee(options.store, (r) => this.#events.emit('record', r)), clock, log, agent, options.recording));
       this.metrics.store(options.store);
     }
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
@@ -223,6 +225,8 @@ export class CallwireServer {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    // An agent outlives the servers it served (tests, reloads): let go of it.
+    for (const stop of this.#unobserve.splice(0)) stop();
     await this.#raw.store?.flush().catch(() => undefined);
     return { closedAtTimeout: remaining.length };
   }

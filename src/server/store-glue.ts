@@ -42,11 +42,16 @@ export function storeLogTap(store: StreamStore): (line: Record<string, unknown>)
   };
 }
 
-/** Connect a server (and its agent) to a store. */
-export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): void {
+/**
+ * Connect a server (and its agent) to a store.
+ * @returns what stops observing the agent (the server calls it when it closes)
+ */
+export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
   server.on('status', (e) => store.statusCallback(e));
   server.on('stream', (call) => trackStream(call, store, clock, log, recording));
-  agent?.observe((session) => {
+  const stop = agent?.observe((session) => {
+    // An agent may serve several servers: store only the sessions of this one's calls.
+    if (!server.streams.has(session.call)) return;
     const id = (): string | undefined => session.call.info?.streamId;
     const turnStart = new Map<number, number>();
     session.on('user_turn', ({ turn }) => turnStart.set(turn.index, Date.now() - turn.durationMs));
@@ -82,6 +87,7 @@ export function storeStreams(server: CallwireServer, store: StreamStore, clock: 
       if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: error.code, message: `${stage}: ${error.message}`, retryable: error.retryable });
     });
   });
+  return () => stop?.();
 }
 
 function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Logger, recording: RecordingOptions | undefined): void {

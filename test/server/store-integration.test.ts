@@ -107,3 +107,38 @@ describe('a call that ends before its handler is resumed', () => {
     }
   });
 });
+
+describe('one agent, several servers', () => {
+  it('each server records only its own calls, and lets go of the agent when it closes', async () => {
+    const agent = builtinAgent({ greeting: 'Hi.' });
+    let observers = 0;
+    const observe = agent.observe.bind(agent);
+    agent.observe = (listener) => {
+      observers++;
+      const off = observe(listener);
+      return () => {
+        observers--;
+        return off();
+      };
+    };
+    const stores = [new MemoryStreamStore(), new MemoryStreamStore()];
+    const [a, b] = await Promise.all(stores.map((store) => startServer({ agent, store })));
+    const records: Record<string, string[]> = { a: [], b: [] };
+    a?.server.on('record', (r) => records.a?.push(r.kind));
+    b?.server.on('record', (r) => records.b?.push(r.kind));
+    try {
+      const call = await startCall({ answerUrl: `${b?.http}/plivo/answer` });
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.hangup();
+      await new Promise((r) => setTimeout(r, 200));
+      // The call's session events (state changes at least) reach b's store, none reach a's.
+      expect(records.b).toContain('event');
+      expect(records.a).toEqual([]);
+    } finally {
+      await a?.close();
+      await b?.close();
+      for (const s of stores) await s.close();
+    }
+    expect(observers).toBe(0);
+  });
+});
