@@ -1,8 +1,8 @@
 /**
  * The default responder: the user's words go into the chat context, the LLM streams a reply
  * (with tool calls), text is cut into sentences and spoken as it comes. When the reply ends,
- * the context gets what the caller heard: all of it, or after a barge-in only the heard
- * part, marked interrupted.
+ * the context gets what the caller heard: all of it, or after a barge-in (or an LLM failure
+ * mid-reply) only the heard part, marked interrupted.
  */
 import type { LlmProvider } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
@@ -10,6 +10,7 @@ import type { FillerOptions } from './config.js';
 import { type LlmTurnEvent, llmTurn } from './llm-turn.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
 import { SentenceSplitter } from './sentence-splitter.js';
+import type { Utterance } from './speech-output.js';
 import type { Tool, ToolContext } from './tools.js';
 import type { Clock } from '../clock.js';
 import type { ToolCall } from '../providers/types.js';
@@ -51,6 +52,7 @@ export class LlmResponder implements Responder {
     const slow = slowMs === false ? undefined : d.clock.setTimer(() => {
       if (!replying && !reply.signal.aborted) reply.say(phrase, { cache: true, label: 'filler' });
     }, slowMs);
+    let failure: { readonly error: unknown } | undefined;
     try {
       for await (const ev of this.#turn(reply)) {
         if (!replying && slow !== undefined) d.clock.clearTimer(slow);
@@ -67,15 +69,32 @@ export class LlmResponder implements Responder {
         utterance = reply.utterance({ label: `turn-${turn.index}` });
         splitter = new SentenceSplitter();
       }
+    } catch (e) {
+      failure = { error: e };
     } finally {
       if (slow !== undefined) d.clock.clearTimer(slow);
     }
-    for (const s of splitter.flush()) utterance.addText(s);
+    // The open utterance is ended on every path: left open, it stays active in the session
+    // (state 'speaking', idle prompts paused, no `reply` event). After a failure the sentences
+    // already queued play out; the unfinished fragment in the splitter is dropped, not spoken.
+    if (failure === undefined) for (const s of splitter.flush()) utterance.addText(s);
     utterance.end();
+    if (failure !== undefined) {
+      // Rethrown at once, so the session reports the error and queues its apology now; the
+      // context still gets what the caller heard once the queued sentences have played,
+      // marked interrupted: the model's reply was cut short.
+      void this.#record(utterance, true);
+      throw failure.error;
+    }
+    await this.#record(utterance, false);
+  }
+
+  /** Once the utterance has played or been cut, add what the caller heard to the context. */
+  async #record(utterance: Utterance, cutShort: boolean): Promise<void> {
     const result = await utterance.done;
     if (result.text === '') return;
-    if (result.status === 'played') d.context.addAssistant(result.text);
-    else d.context.addAssistant(result.heard, { interrupted: true });
+    if (result.status === 'played' && !cutShort) this.#d.context.addAssistant(result.text);
+    else this.#d.context.addAssistant(result.heard, { interrupted: true });
   }
 
   #turn(reply: Reply): AsyncGenerator<LlmTurnEvent> {
