@@ -683,6 +683,10 @@ export class AgentSession {
     this.#setState('ended');
     this.#state = 'ended';
     this.#callAbort.abort();
+    // Every utterance is cancelled, not only a reply's (the greeting, idle prompts): closing the
+    // TTS session below ends their synthesis quietly, and only a cancelled one is known to be
+    // partial, so the phrase cache does not keep it as the whole phrase.
+    for (const u of this.#active) u.abort();
     this.#idle?.stop();
     this.#collector?.cancel();
     if (this.#interruption?.timer !== undefined) this.clock.clearTimer(this.#interruption.timer);

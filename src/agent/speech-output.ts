@@ -188,7 +188,8 @@ export class Utterance {
       if (this.#o.cache === true) {
         const key = TtsCache.key(d.ttsKey, `${spec.encoding}/${spec.sampleRate}`, d.voice, seg.text);
         const tts = d.tts;
-        const audio = await d.cache.getOrCreate(key, () => collect(tts.synthesize(seg.text, { signal: this.#abort.signal })));
+        const signal = this.#abort.signal;
+        const audio = await d.cache.getOrCreate(key, () => collect(tts.synthesize(seg.text, { signal }), signal, d.ttsName));
         ledger?.mark('ttsFirstByte', d.clock.now());
         if (!this.#abort.signal.aborted) this.#write(seg, toInput(seg, audio, spec));
       } else {
@@ -277,8 +278,14 @@ function toInput(seg: Segment, bytes: Uint8Array, spec: AudioSpec): AudioInput |
   return { pcm: l16ToPcm(b), sampleRate: spec.sampleRate };
 }
 
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+/**
+ * A whole synthesis, for the cache. One cut short by `signal` throws PROVIDER_CANCELLED:
+ * providers end a cancelled synthesis quietly, and its partial audio must never be cached
+ * (or shared with concurrent waiters) as the phrase.
+ */
+async function collect(chunks: AsyncIterable<Uint8Array>, signal: AbortSignal, provider: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const c of chunks) parts.push(c);
+  if (signal.aborted) throw new ProviderError('PROVIDER_CANCELLED', provider, 'synthesis was cancelled before the phrase was complete');
   return concatBytes(parts);
 }

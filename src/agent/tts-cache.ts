@@ -2,8 +2,10 @@
  * Pre-generated speech for fixed phrases (greeting, fillers, idle prompts): synthesized
  * once per voice and format, then played with no TTS wait (the guide: "pre-generate common
  * responses"). Bounded by bytes, least recently used out first; concurrent requests for
- * the same phrase share one synthesis.
+ * the same phrase share one synthesis. A synthesis that fails is not cached; one cancelled
+ * by the caller that started it (PROVIDER_CANCELLED) is synthesized again by those waiting.
  */
+import { isCallwireError } from '../errors.js';
 
 export class TtsCache {
   readonly #maxBytes: number;
@@ -34,15 +36,28 @@ export class TtsCache {
     return hit;
   }
 
-  /** The cached audio, or synthesize it once (shared by concurrent callers). */
+  /**
+   * The cached audio, or synthesize it once (shared by concurrent callers). `produce` must
+   * reject (PROVIDER_CANCELLED when cancelled) rather than resolve with partial audio: what
+   * it resolves with is cached as the whole phrase.
+   */
   async getOrCreate(key: string, produce: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    const hit = this.get(key);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
+    for (;;) {
+      const hit = this.get(key);
+      if (hit !== undefined) {
+        this.hits++;
+        return hit;
+      }
+      const pending = this.#inflight.get(key);
+      if (pending === undefined) break;
+      try {
+        return await pending;
+      } catch (e) {
+        // Another caller's cancellation (a barge-in, a hang-up) says nothing about this one:
+        // look again (it may be cached or in flight anew), else synthesize it with our own produce.
+        if (!isCallwireError(e) || e.code !== 'PROVIDER_CANCELLED') throw e;
+      }
     }
-    const pending = this.#inflight.get(key);
-    if (pending !== undefined) return pending;
     this.misses++;
     const p = produce()
       .then((audio) => {
