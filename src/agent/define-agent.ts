@@ -84,6 +84,7 @@ export function defineAgent(config: AgentConfig): Agent {
       sessions.add(session);
       for (const o of observers) o(session);
       void call.ended.then(() => sessions.delete(session));
+      // start() never rejects: an agent that cannot start ends this call only (coded error, stream closed).
       void session.start();
     },
     async prewarm(format) {

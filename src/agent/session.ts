@@ -14,6 +14,7 @@ import type { AudioSpec, SttSession, TtsSession } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { InboundAudioFrame, StreamInfo } from '../stream/types.js';
 import { TypedEmitter } from '../stream/typed-emitter.js';
+import { CLOSE } from '../stream/close-codes.js';
 import { pcmToL16 } from '../audio/pcm.js';
 import { ChatContext } from './chat-context.js';
 import type { AgentConfig } from './config.js';
@@ -170,8 +171,25 @@ export class AgentSession {
     return this.#callAbort.signal;
   }
 
-  /** Open providers and start listening; resolves once ready (or the call ended). */
+  /**
+   * Open providers and start listening; resolves once ready (or the call ended). Never
+   * rejects: when the agent cannot start (the voice detector cannot be created, say), the
+   * failure is logged and emitted as `error` (stage 'start') and this call alone is ended,
+   * closed with a reason naming the code and the error in its end info.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (e) {
+      // Left to reject, it would be an unhandled rejection, which ends the whole process (every call).
+      const error = isCallwireError(e) ? e : new ProviderError('PROVIDER_UNAVAILABLE', 'agent', `the agent could not start: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      this.log.error({ code: error.code, stage: 'start' }, `the agent could not start; ending this call: ${error.message}`);
+      this.#events.emit('error', { error, stage: 'start' });
+      this.call.close(`the agent could not start (${error.code})`, 'server', CLOSE.INTERNAL, error);
+    }
+  }
+
+  async #start(): Promise<void> {
     let info: StreamInfo;
     try {
       info = await this.call.started();
@@ -184,8 +202,13 @@ export class AgentSession {
     const base = { signal: this.#callAbort.signal, callId: info.callId, streamId: info.streamId, now: () => this.clock.now() };
     const wireSpec: AudioSpec = { encoding: format.encoding === 'audio/x-mulaw' ? 'mulaw' : 'pcm16', sampleRate: rate };
     const cfg = this.#cfg;
-    const [detector, stt, tts] = await Promise.all([
-      SpeechDetector.create(cfg.vad ?? webRtcVad(), rate, { minSpeechMs: cfg.bargeIn?.minSpeechMs ?? 200, minSilenceMs: cfg.turn?.minEndpointingMs ?? 400 }),
+    const vad = cfg.vad ?? webRtcVad();
+    const [made, stt, tts] = await Promise.all([
+      // Settled, not thrown: the providers opened alongside must be closed if it fails.
+      SpeechDetector.create(vad, rate, { minSpeechMs: cfg.bargeIn?.minSpeechMs ?? 200, minSilenceMs: cfg.turn?.minEndpointingMs ?? 400 }).then(
+        (detector) => ({ detector }),
+        (e: unknown) => ({ error: isCallwireError(e) ? e : new ProviderError('PROVIDER_UNAVAILABLE', vad.name, `could not create the voice detector: ${(e as Error)?.message ?? String(e)}`, { cause: e }) }),
+      ),
       this.#open('stt', async () => {
         if (cfg.stt === undefined) return undefined;
         const accepted = cfg.stt.inputFormats.find((f) => f.encoding === wireSpec.encoding && f.sampleRate === rate);
@@ -195,12 +218,14 @@ export class AgentSession {
       this.#open('tts', async () => cfg.tts?.open({ ...base, preferred: [wireSpec, { encoding: 'pcm16', sampleRate: rate }], voice: cfg.voice })),
       this.#open('llm', async () => cfg.llm?.warm?.(this.#callAbort.signal)),
     ]);
-    if (this.#state === 'ended') {
-      detector.destroy();
-      void stt?.close();
-      void tts?.close();
+    if (this.#state === 'ended' || 'error' in made) {
+      if ('detector' in made) made.detector.destroy();
+      void stt?.close().catch(() => {});
+      void tts?.close().catch(() => {});
+      if ('error' in made) throw made.error;
       return;
     }
+    const detector = made.detector;
     this.#detector = detector;
     this.#stt = stt;
     this.#tts = tts;

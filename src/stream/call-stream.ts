@@ -274,9 +274,12 @@ export class CallStream {
     await this.#o.rest.transfer(callId, { alegUrl: this.#o.transferUrl(to), alegMethod: 'POST' });
   }
 
-  /** Close the stream's socket (the call itself continues if Plivo keeps it alive). */
-  close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL): void {
-    this.#end({ by, reason }, code, false);
+  /**
+   * Close the stream's socket (the call itself continues if Plivo keeps it alive). `error`,
+   * when the stream ends because something failed, is reported in the end info (`ended`).
+   */
+  close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL, error?: CallwireError): void {
+    this.#end({ by, reason, ...(error === undefined ? {} : { error }) }, code, false);
   }
 
   // ------------------------------------------------------------------ inbound
