@@ -142,6 +142,10 @@ export const ERROR_CODES = {
   SERVER_DRAINING: { family: 'server', retryable: true },
   SERVER_BODY_TOO_LARGE: { family: 'server', retryable: false },
   SERVER_REQUEST_TIMEOUT: { family: 'server', retryable: true },
+  /** Open (loopback) mode refused a Host that is not a loopback name: DNS rebinding. */
+  SERVER_HOST_REFUSED: { family: 'server', retryable: false },
+  /** A browser request or WebSocket from another site (its Origin header). */
+  SERVER_ORIGIN_REFUSED: { family: 'server', retryable: false },
 } as const satisfies Record<string, CodeInfo>;
 
 /** Every stable error code. */

@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { DEFAULT_BUDGET, type LatencyBudget } from '../agent/latency-ledger.js';
 import { defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
+import { LogSampler } from '../log/sampled.js';
 import { clientIp } from '../server/http-io.js';
 import { RateLimiter } from '../server/rate-limit.js';
 import type { CallwireServer } from '../server/server.js';
@@ -20,7 +21,8 @@ import { LiveFeed, type LiveFeedOptions } from './live-feed.js';
 import { LiveState } from './live-state.js';
 import { login, logout } from './login.js';
 import { PhoneTokens } from './phone-tokens.js';
-import { BadRequest, json, jsonError, param, redirect, sameOrigin } from './respond.js';
+import { BadRequest, codedError, json, jsonError, param, redirect, sameOrigin } from './respond.js';
+import { siteRefusal } from './site-guard.js';
 
 /** Options of {@link mountDashboard}. */
 export interface DashboardOptions {
@@ -84,6 +86,12 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   if (where !== undefined) announce(where.host, where.url);
   else server.on('listening', (info) => announce(info.host, info.url));
 
+  // Refusals a web page can repeat at will: one sampled line per code.
+  const refusals = new LogSampler();
+  const refuse = (status: number, code: string, reason: string, fields: Record<string, unknown>): void => {
+    const count = refusals.hit(code);
+    if (count !== undefined) log.warn({ code, count, status, ...fields }, `dashboard request refused (${status}): ${reason}`);
+  };
   const page = (req: IncomingMessage, res: ServerResponse, name: string): void => sendAsset(req, res, assets.get(name) as Asset);
 
   server.route(async (req, res, url) => {
@@ -92,6 +100,13 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
     if (!(isApi || path in PAGES || path.startsWith('/streams/') || path.startsWith('/assets/'))) return false;
     if (path.length > MAX_PATH) {
       jsonError(res, 414, 'path too long');
+      return true;
+    }
+    // DNS rebinding and cross-site requests are refused before anything else is looked at.
+    const refusal = siteRefusal(req, access.mode, site);
+    if (refusal !== undefined) {
+      refuse(refusal.status, refusal.code, refusal.message, { route: isApi ? path.slice(0, 64) : 'page' });
+      codedError(res, refusal.status, refusal.code, refusal.message);
       return true;
     }
     const method = req.method ?? 'GET';

@@ -17,6 +17,11 @@ export function jsonError(res: ServerResponse, status: number, message: string, 
   json(res, status, { error: message }, headers);
 }
 
+/** Send `{ error: "CODE: message", code }` JSON: a refusal with a stable code. */
+export function codedError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  json(res, status, { error: `${code}: ${message}`, code }, headers);
+}
+
 /** Redirect (303: the browser follows with GET). */
 export function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
   res.writeHead(303, { ...SECURITY_HEADERS, location, 'content-length': 0, 'cache-control': 'no-store', ...headers });

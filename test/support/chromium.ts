@@ -27,12 +27,15 @@ export interface LaunchOptions {
   /** A WAV file the fake microphone plays once (Chromium's fake media device). */
   readonly fakeMicWav?: string;
   readonly viewport?: { width: number; height: number };
+  /** More command-line switches (e.g. `--host-resolver-rules` to point a name at 127.0.0.1). */
+  readonly args?: readonly string[];
 }
 
 /** Launch headless Chromium with a fresh profile. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'callwire-chromium-'));
   const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  args.push(...(options.args ?? []));
   if (options.fakeMicWav !== undefined) {
     // %noloop: the file plays once, then the device gives silence (not the file again).
     args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${options.fakeMicWav}%noloop`, '--autoplay-policy=no-user-gesture-required');
