@@ -17,6 +17,8 @@ const MAX_LOGIN_BODY = 1024;
 /** How to tell this site's own requests (see {@link sameOrigin}). */
 export interface SiteCheck {
   readonly trustProxy: boolean;
+  /** Trusted proxies in front of the server (the client address: see clientIp). */
+  readonly proxyHops: number;
   readonly publicHost: string | undefined;
 }
 
@@ -27,7 +29,7 @@ export function safeNext(next: unknown): string {
 
 /** POST /api/login. */
 export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, limiter: RateLimiter, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
-  const ip = clientIp(req, site.trustProxy);
+  const ip = clientIp(req, site.proxyHops);
   if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-in refused');
     return;

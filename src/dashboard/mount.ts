@@ -68,7 +68,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   const logins = new RateLimiter(defaultClock, 10, 0.5);
   const mints = new RateLimiter(defaultClock, 20, 2);
   const trustProxy = server.options.trustProxy;
-  const site = { trustProxy, publicHost: server.options.publicUrl?.host };
+  const site = { trustProxy, proxyHops: server.options.proxyHops, publicHost: server.options.publicUrl?.host };
 
   server.on('record', (r) => feed.record(r));
   server.acceptStreamTokens((t) => (access.mode === 'disabled' ? undefined : phones.verify(t)));
@@ -155,7 +155,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       if (path === '/api/phone') {
         if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
         else if (!sameOrigin(req, trustProxy, site.publicHost)) jsonError(res, 403, 'cross-origin request refused');
-        else if (!mints.take(clientIp(req, trustProxy))) jsonError(res, 429, 'too many phone sessions; wait a moment', { 'retry-after': '2' });
+        else if (!mints.take(clientIp(req, site.proxyHops))) jsonError(res, 429, 'too many phone sessions; wait a moment', { 'retry-after': '2' });
         else {
           const s = phones.mint();
           const f = server.options.format;

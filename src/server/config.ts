@@ -19,6 +19,8 @@ export interface ServeConfig {
   authId?: string;
   plivoApiUrl?: string;
   trustProxy: boolean;
+  /** Proxies in front of the server when trustProxy is on (the client is the X-Forwarded-For entry this many from the right). */
+  trustProxyHops: number;
   insecure: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -62,6 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'authId', flag: 'authId', env: 'PLIVO_AUTH_ID', kind: 'string' },
   { key: 'plivoApiUrl', flag: 'plivoApiUrl', env: 'PLIVO_API_URL', kind: 'url' },
   { key: 'trustProxy', flag: 'trustProxy', env: 'TRUST_PROXY', kind: 'bool', def: false },
+  { key: 'trustProxyHops', flag: 'trustProxyHops', env: 'TRUST_PROXY_HOPS', kind: 'int', min: 1, max: 32, def: 1 },
   { key: 'insecure', flag: 'insecure', env: 'CALLWIRE_INSECURE', kind: 'bool', def: false },
   { key: 'tlsCert', flag: 'tlsCert', env: 'TLS_CERT', kind: 'string' },
   { key: 'tlsKey', flag: 'tlsKey', env: 'TLS_KEY', kind: 'string' },

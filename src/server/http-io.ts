@@ -72,12 +72,25 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
 }
 
-/** The client address, honouring X-Forwarded-For only when the proxy is trusted. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address. Without a trusted proxy (`hops` 0 or false) it is the socket's peer.
+ * Behind `hops` trusted proxies it is the address the outermost trusted proxy saw: the
+ * `hops`-th X-Forwarded-For entry counted from the right (each proxy appends the address it
+ * got the request from), or the leftmost when the list is shorter. Never the leftmost by
+ * default: the client writes that one itself, so trusting it lets anyone rotate it past every
+ * per-address limit. Same rule as Express's numeric `trust proxy` ("trust the nth hop from
+ * the front-facing proxy server as the client", https://expressjs.com/en/guide/behind-proxies.html,
+ * implemented by jshttp/proxy-addr) and fastify's numeric `trustProxy`.
+ */
+export function clientIp(req: IncomingMessage, hops: number | boolean): string {
+  const socket = req.socket.remoteAddress ?? 'unknown';
+  const n = hops === true ? 1 : hops === false ? 0 : Math.max(0, Math.floor(hops));
+  if (n === 0) return socket;
+  const xff = req.headers['x-forwarded-for'];
+  const raw = Array.isArray(xff) ? xff.join(',') : xff;
+  if (raw === undefined || raw.length > 4096) return socket;
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) return socket;
+  // [socket, rightmost, ..., leftmost]: the nth is the client as the nth trusted proxy saw it.
+  return entries[Math.max(0, entries.length - n)] as string;
 }

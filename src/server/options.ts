@@ -44,8 +44,12 @@ export interface ServerLimits {
 export interface ServerOptions {
   /** The public base URL Plivo uses, e.g. `https://agent.example.com` (env PUBLIC_URL). */
   publicUrl?: string;
-  /** Honour X-Forwarded-Proto/Host/For from a TLS proxy or tunnel. */
-  trustProxy?: boolean;
+  /**
+   * Honour X-Forwarded-Proto/Host/For from a TLS proxy or tunnel. A number is how many proxies
+   * (hops) are trusted: the client address is the X-Forwarded-For entry that many from the
+   * right (`true` is 1: the address the one proxy saw).
+   */
+  trustProxy?: boolean | number;
   /** The one stream format, used by the answer XML and every playAudio. Default mulaw/8000. */
   format?: StreamFormatName | StreamFormat;
   /** Plivo auth token: when set, answer, status and stream requests must carry a valid V3 signature. */
@@ -93,6 +97,8 @@ export interface ServerOptions {
 export interface ResolvedOptions {
   readonly publicUrl: URL | undefined;
   readonly trustProxy: boolean;
+  /** Trusted proxies in front of the server (0 when `trustProxy` is off): the client address is the X-Forwarded-For entry this many from the right. */
+  readonly proxyHops: number;
   readonly format: StreamFormat;
   readonly authToken: string | undefined;
   readonly mainAuthToken: string | undefined;
@@ -135,11 +141,14 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);
   }
   checkInboundSampleRate(o.inboundSampleRate);
+  const proxyHops = o.trustProxy === true ? 1 : typeof o.trustProxy === 'number' ? o.trustProxy : 0;
+  if (!Number.isInteger(proxyHops) || proxyHops < 0 || proxyHops > 32) throw new ConfigError('CONFIG_INVALID', `trustProxy must be true, false or a number of proxy hops from 0 to 32 (got ${String(o.trustProxy)})`);
   const drainTimeoutMs = o.drainTimeoutMs ?? 30_000;
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs < 0) throw new ConfigError('CONFIG_INVALID', 'drainTimeoutMs must be >= 0');
   return {
     publicUrl,
-    trustProxy: o.trustProxy === true,
+    trustProxy: proxyHops > 0,
+    proxyHops,
     format: streamFormat(o.format ?? 'mulaw/8000'),
     authToken: o.authToken || undefined,
     mainAuthToken: o.mainAuthToken || undefined,

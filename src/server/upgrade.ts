@@ -48,7 +48,7 @@ export function handleUpgrade(
   streamTokens?: StreamTokenVerifier,
 ): void {
   socket.on('error', () => socket.destroy());
-  const ip = clientIp(req, ctx.options.trustProxy);
+  const ip = clientIp(req, ctx.options.proxyHops);
   const refuse = (status: number, code: string, reason: string, log: { fields?: Record<string, unknown>; message?: string } = {}, extra?: Record<string, string>): void => {
     onReject({ status, reason, code, ip });
     logRefusal(ctx, code, { ip, status, ...log.fields }, log.message ?? `upgrade refused (${status}): ${reason}`);

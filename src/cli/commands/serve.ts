@@ -14,7 +14,7 @@ import { SqliteStreamStore } from '../../store/sqlite-store.js';
 export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptions {
   return {
     publicUrl: cfg.publicUrl,
-    trustProxy: cfg.trustProxy,
+    trustProxy: cfg.trustProxy ? cfg.trustProxyHops : false,
     format: cfg.format as ServerOptions['format'],
     authToken: cfg.authToken,
     mainAuthToken: cfg.mainAuthToken,
@@ -42,6 +42,7 @@ export function serveCommand(): Command {
     .option('--auth-id <id>', 'Plivo auth ID for REST calls such as hang up (env PLIVO_AUTH_ID)')
     .option('--plivo-api-url <url>', 'Plivo REST base URL (env PLIVO_API_URL, default https://api.plivo.com)')
     .option('--trust-proxy', 'honour X-Forwarded-Proto/Host/For (behind a TLS proxy or tunnel)')
+    .option('--trust-proxy-hops <n>', 'proxies in front of the server: the client address is the X-Forwarded-For entry this many from the right (env TRUST_PROXY_HOPS, default 1)')
     .option('--insecure', 'allow a ws:// stream URL (local development only)')
     .option('--tls-cert <file>', 'PEM certificate: serve https/wss directly (env TLS_CERT)')
     .option('--tls-key <file>', 'PEM private key (env TLS_KEY)')
