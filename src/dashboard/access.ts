@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isLocalRequest, isLoopbackHost } from '../server/loopback.js';
+import { bearerToken } from './auth-throttle.js';
 
 /** How the dashboard is reachable. */
 export type AccessMode = 'open' | 'token' | 'disabled';
@@ -72,11 +73,14 @@ export class DashboardAccess {
     // Open mode is for this machine only: a tunnel or proxy to the loopback port is not.
     if (this.#mode === 'open') return isLocalRequest(req);
     if (this.#mode === 'disabled') return false;
-    const auth = req.headers.authorization;
-    if (typeof auth === 'string' && auth.length <= 1024) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-      if (m !== null && this.tokenMatches(m[1] as string)) return true;
-    }
+    const bearer = bearerToken(req);
+    if (bearer !== undefined && this.tokenMatches(bearer)) return true;
+    return this.hasSession(req);
+  }
+
+  /** Whether the request carries a valid session cookie. */
+  hasSession(req: IncomingMessage): boolean {
+    if (this.#mode !== 'token') return false;
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
     return session !== undefined && this.#sessionValid(session);
   }

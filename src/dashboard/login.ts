@@ -1,6 +1,6 @@
 /**
  * Signing in and out: the login form posts the dashboard token (form-encoded, at most
- * 1 KiB), rate-limited per client address. Success sets the session cookie and goes back
+ * 1 KiB); wrong tokens are limited per client address ({@link AuthThrottle}). Success sets the session cookie and goes back
  * to the page that asked; failure goes back to the form with a message. The token is
  * never logged or echoed.
  */
@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../log/logger.js';
 import { BodyTooLarge, clientIp, readBody } from '../server/http-io.js';
-import type { RateLimiter } from '../server/rate-limit.js';
 import { DashboardAccess } from './access.js';
-import { jsonError, redirect, sameOrigin } from './respond.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { codedError, jsonError, redirect, sameOrigin } from './respond.js';
 
 const MAX_LOGIN_BODY = 1024;
 
@@ -28,15 +28,14 @@ export function safeNext(next: unknown): string {
 }
 
 /** POST /api/login. */
-export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, limiter: RateLimiter, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
+export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, throttle: AuthThrottle, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
   const ip = clientIp(req, site.proxyHops);
   if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-in refused');
     return;
   }
-  if (!limiter.take(ip)) {
-    log.warn({ ip }, 'dashboard sign-in refused: too many attempts from one address');
-    jsonError(res, 429, 'too many sign-in attempts; wait a few seconds', { 'retry-after': '5' });
+  if (!throttle.allows(ip)) {
+    codedError(res, 429, 'SERVER_RATE_LIMITED', 'too many wrong tokens from this address; wait a few seconds', { 'retry-after': '5' });
     return;
   }
   let body: Buffer;
@@ -53,7 +52,7 @@ export async function login(req: IncomingMessage, res: ServerResponse, access: D
   const token = typeof form.token === 'string' ? form.token : '';
   const next = safeNext(form.next);
   if (!access.tokenMatches(token)) {
-    log.warn({ ip }, 'dashboard sign-in failed: wrong token');
+    throttle.failed(ip, 'sign-in');
     redirect(res, `/login?failed=1&next=${encodeURIComponent(next)}`);
     return;
   }

@@ -8,13 +8,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { DEFAULT_BUDGET, type LatencyBudget } from '../agent/latency-ledger.js';
-import { defaultClock } from '../clock.js';
+import { type Clock, defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { LogSampler } from '../log/sampled.js';
 import { clientIp } from '../server/http-io.js';
 import { RateLimiter } from '../server/rate-limit.js';
 import type { CallwireServer } from '../server/server.js';
 import { DashboardAccess, MIN_TOKEN_LENGTH } from './access.js';
+import { AuthThrottle, bearerToken } from './auth-throttle.js';
 import { StreamApi } from './api.js';
 import { type Asset, SECURITY_HEADERS, loadAssets, sendAsset } from './assets.js';
 import { LiveFeed, type LiveFeedOptions } from './live-feed.js';
@@ -33,6 +34,8 @@ export interface DashboardOptions {
   readonly live?: LiveFeedOptions;
   /** How long a browser phone token may wait for its WebSocket, ms (default 60 s). */
   readonly phoneTokenTtlMs?: number;
+  /** The clock of the per-address limits (default the system's; tests pass a ManualClock). */
+  readonly clock?: Clock;
 }
 
 /** A mounted dashboard. */
@@ -65,8 +68,9 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   const feed = new LiveFeed(state, log, options.live);
   const phones = new PhoneTokens(options.phoneTokenTtlMs);
   const api = new StreamApi(store, budget);
-  const logins = new RateLimiter(defaultClock, 10, 0.5);
-  const mints = new RateLimiter(defaultClock, 20, 2);
+  const clock = options.clock ?? defaultClock;
+  const throttle = new AuthThrottle(clock, log);
+  const mints = new RateLimiter(clock, 20, 2);
   const trustProxy = server.options.trustProxy;
   const site = { trustProxy, proxyHops: server.options.proxyHops, publicHost: server.options.publicUrl?.host };
 
@@ -128,13 +132,23 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
       else if (path === '/api/logout') logout(req, res, site);
       else if (access.mode === 'open') redirect(res, '/');
-      else await login(req, res, access, logins, log, site, secure);
+      else await login(req, res, access, throttle, log, site, secure);
       return true;
     }
     if (path === '/login') {
       if (access.mode === 'open') redirect(res, '/');
       else page(req, res, 'login.html');
       return true;
+    }
+    // A bearer token is a guess until it matches: limited like the sign-in form, per address.
+    const bearer = access.mode === 'token' ? bearerToken(req) : undefined;
+    if (bearer !== undefined && !access.hasSession(req)) {
+      const ip = clientIp(req, site.proxyHops);
+      if (!throttle.allows(ip)) {
+        codedError(res, 429, 'SERVER_RATE_LIMITED', 'too many wrong tokens from this address; wait a few seconds', { 'retry-after': '5' });
+        return true;
+      }
+      if (!access.tokenMatches(bearer)) throttle.failed(ip, 'bearer');
     }
     if (!access.allowed(req)) {
       if (access.mode === 'open') {

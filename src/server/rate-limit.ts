@@ -18,6 +18,13 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
+  /** Whether `key` has a token now, without taking it (a check before an attempt that may not count). */
+  available(key: string): boolean {
+    const b = this.#buckets.get(key);
+    if (b === undefined) return true;
+    return Math.min(this.#burst, b.tokens + ((this.#clock.now() - b.at) / 1000) * this.#perSecond) >= 1;
+  }
+
   /** Take one token for `key`; false when the key is over its rate. */
   take(key: string): boolean {
     const now = this.#clock.now();
