@@ -1,5 +1,5 @@
 /** Small response helpers of the dashboard: JSON and errors, with its security headers. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { SECURITY_HEADERS } from './assets.js';
 
 /** A request input the API refuses (400 with the message). */
@@ -45,21 +45,4 @@ export function intParam(url: URL, name: string, min: number, max: number): numb
   return n;
 }
 
-/**
- * Whether a state-changing request came from this site: its Origin header, when sent, names
- * the host the request was made to (the Host header; behind a trusted proxy also
- * X-Forwarded-Host; or the configured public URL's host).
- */
-export function sameOrigin(req: IncomingMessage, trustProxy = false, publicHost?: string): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const forwarded = req.headers['x-forwarded-host'];
-  const hosts = [req.headers.host, publicHost, trustProxy ? (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim() : undefined];
-  return hosts.some((h) => h !== undefined && h !== '' && h === host);
-}
+export { sameOrigin } from '../server/origin.js';

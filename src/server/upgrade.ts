@@ -1,7 +1,7 @@
 /**
  * The WebSocket upgrade gate. Every refusal is an HTTP status written before the handshake
  * (ws's `abortHandshake` pattern): 404 wrong path, 503 draining or full, 429 too many
- * upgrades from one IP, 403 bad signature or forged call context. The body starts with the
+ * upgrades from one IP, 403 bad signature, forged call context or a browser's Origin. The body starts with the
  * refusal's code; the log has a line per code, sampled (a flood logs its 1st, 10th, 100th, ...
  * occurrence with the count), naming the reason and, for signatures, the URL that was checked
  * (never the token).
@@ -13,6 +13,7 @@ import { PATHS } from './answer.js';
 import type { ServerContext } from './context.js';
 import { clientIp } from './http-io.js';
 import { type PublicOrigin, publicOrigin, signatureCandidates } from './public-url.js';
+import { sameOrigin } from './origin.js';
 import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 
@@ -78,10 +79,17 @@ export function handleUpgrade(
     refuse(503, 'SERVER_AT_CAPACITY', `at the limit of ${ctx.options.limits.maxStreams} concurrent streams`, { fields: { active: ctx.streams.size } }, retry);
     return;
   }
+  // Plivo sends no Origin; a browser always does. Any web page the developer visits could
+  // otherwise open this socket (unsigned servers) and drive the agent on their provider keys:
+  // a browser may only come as the dashboard's own page with a phone session (below).
+  const phone = url.searchParams.get('phone');
+  if (req.headers.origin !== undefined && (phone === null || !sameOrigin(req, ctx.options.trustProxy, ctx.options.publicUrl?.host))) {
+    refuse(403, 'SERVER_ORIGIN_REFUSED', phone === null ? 'a browser page may not open the Plivo stream (it carries an Origin header); the browser phone uses a phone session' : 'a phone session from another site (its Origin is not this server)', { fields: { origin: String(req.headers.origin).slice(0, 100) } });
+    return;
+  }
   const origin = publicOrigin(req, ctx.options.publicUrl, ctx.options.trustProxy);
   // The dashboard's browser phone: a short-lived, single-use token minted for a signed-in
   // dashboard user stands in for Plivo's signature, so signatures can stay on in production.
-  const phone = url.searchParams.get('phone');
   if (phone !== null) {
     const params = streamTokens?.(phone);
     if (params === undefined) {
