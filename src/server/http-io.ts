@@ -1,13 +1,17 @@
 /** Reading request bodies (bounded) and writing small responses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import type { Clock } from '../clock.js';
 
 /** A body that exceeded its limit. */
 export class BodyTooLarge extends Error {}
 
-/** Read a request body up to `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+/** A body that did not arrive in time. */
+export class BodyTimeout extends Error {}
+
+/** Read a request body up to `limit` bytes (and, given `timeout`, within `timeout.ms`). */
+export function readBody(req: IncomingMessage, limit: number, timeout?: { readonly ms: number; readonly clock: Clock }): Promise<Buffer> {
+  const reading = new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
       reject(new BodyTooLarge(`body of ${declared} bytes exceeds ${limit}`));
@@ -27,6 +31,23 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // An aborted upload emits 'close' without 'end' (or 'error'): settle, so no caller waits for ever.
+    req.on('close', () => reject(new Error('the client closed the request before its body ended')));
+  });
+  if (timeout === undefined) return reading;
+  const { ms, clock } = timeout;
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimer(() => reject(new BodyTimeout(`body not complete within ${ms} ms`)), ms);
+    reading.then(
+      (b) => {
+        clock.clearTimer(timer);
+        resolve(b);
+      },
+      (e: unknown) => {
+        clock.clearTimer(timer);
+        reject(e);
+      },
+    );
   });
 }
 

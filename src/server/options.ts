@@ -26,6 +26,10 @@ export interface ServerLimits {
   upgradesPerSecond?: number;
   /** Largest answer/status request body, bytes (default 64 KiB). */
   maxBodyBytes?: number;
+  /** Time an answer/status/transfer body has to arrive once its headers have, ms (default 5 s; Plivo's arrive at once). */
+  bodyTimeoutMs?: number;
+  /** Answer/status/transfer bodies one client address may have in flight, unauthenticated (default 32); more get 429. */
+  maxPendingBodies?: number;
   /** Time allowed to send request headers, ms: cuts slowloris upgrades (default 10 s). */
   headersTimeoutMs?: number;
   /** Time a stream has to send `start` after the handshake, ms (default 10 s). */
@@ -132,6 +136,8 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     upgradeBurst: o.limits?.upgradeBurst ?? 100,
     upgradesPerSecond: o.limits?.upgradesPerSecond ?? 50,
     maxBodyBytes: o.limits?.maxBodyBytes ?? 64 * 1024,
+    bodyTimeoutMs: o.limits?.bodyTimeoutMs ?? 5000,
+    maxPendingBodies: o.limits?.maxPendingBodies ?? 32,
     headersTimeoutMs: o.limits?.headersTimeoutMs ?? 10_000,
     startTimeoutMs: o.limits?.startTimeoutMs ?? 10_000,
     inboundMessagesPerSecond: o.limits?.inboundMessagesPerSecond ?? 1000,

@@ -23,7 +23,9 @@ import { PATHS, answer, transferXml } from './answer.js';
 import { CallContextCodec } from './call-context.js';
 import type { ServerContext } from './context.js';
 import { healthz, readyz } from './health.js';
-import { BodyTooLarge, parseForm, parseParams, readBody, send } from './http-io.js';
+import { parseForm, parseParams, send } from './http-io.js';
+import { PendingBodies } from './pending.js';
+import { readPlivoBody } from './plivo-body.js';
 import { NonceCache } from './nonce-cache.js';
 import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
@@ -74,6 +76,7 @@ export class CallwireServer {
   readonly #events: TypedEmitter<ServerEvents>;
   readonly #raw: ServerOptions;
   readonly #routes: RouteHandler[] = [];
+  readonly #pending: PendingBodies;
   #listen: ListenInfo | undefined;
   #streamTokens: StreamTokenVerifier | undefined;
   #drainWaiters: (() => void)[] = [];
@@ -83,6 +86,7 @@ export class CallwireServer {
   constructor(options: ServerOptions = {}) {
     this.#raw = options;
     this.options = resolveOptions(options);
+    this.#pending = new PendingBodies(this.options.limits.maxPendingBodies);
     const clock: Clock = options.clock ?? defaultClock;
     const log = options.logger ?? silentLogger;
     this.#events = new TypedEmitter((error, event) => log.error({ err: (error as Error)?.message, event }, 'a server event listener threw'));
@@ -308,19 +312,9 @@ export class CallwireServer {
           send(res, 405, 'use GET or POST', 'text/plain', { allow: 'GET, POST' });
           return;
         }
-        let body: Buffer;
-        try {
-          body = req.method === 'POST' ? await readBody(req, this.options.limits.maxBodyBytes) : Buffer.alloc(0);
-        } catch (e) {
-          if (e instanceof BodyTooLarge) {
-            this.#events.emit('refused', { route: url.pathname, status: 413, code: 'SERVER_BODY_TOO_LARGE' });
-            logRefusal(ctx, 'SERVER_BODY_TOO_LARGE', { route: url.pathname, limit: this.options.limits.maxBodyBytes }, `${url.pathname} request refused (413): body over ${this.options.limits.maxBodyBytes} bytes`);
-            send(res, 413, 'SERVER_BODY_TOO_LARGE: request body too large');
-            return;
-          }
-          throw e;
-        }
         const route = url.pathname === PATHS.answer ? 'answer' : url.pathname === PATHS.transfer ? 'transfer' : 'status';
+        const body = await readPlivoBody(ctx, this.#pending, req, res, route, (r) => this.#events.emit('refused', r));
+        if (body === undefined) return;
         if (ctx.options.authToken !== undefined && !this.#signed(req, res, body, route)) return;
         const params = parseParams(url.search.slice(1), body, req.headers['content-type']);
         if (route === 'answer') answer(ctx, req, res, params);
