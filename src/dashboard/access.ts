@@ -30,6 +30,9 @@ export const MIN_TOKEN_LENGTH = 16;
 
 const MAX_COOKIE_HEADER = 4096;
 
+/** Live sessions kept at once; past it the oldest is signed out. */
+export const MAX_SESSIONS = 1000;
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -39,14 +42,17 @@ export class DashboardAccess {
   readonly #tokenDigest: Buffer | undefined;
   readonly #sessionKey: Buffer;
   readonly #now: () => number;
+  // Live sessions (id -> expiry), oldest first: a session is valid only while it is here, so
+  // signing out ends it on the server, not only in the browser that signed out.
+  readonly #sessions = new Map<string, number>();
   #mode: AccessMode = 'disabled';
 
   /** @param token the dashboard token (DASHBOARD_TOKEN), if any */
   constructor(token: string | undefined, now: () => number = Date.now) {
     const t = token === '' ? undefined : token;
     this.#tokenDigest = t === undefined ? undefined : digest(t);
-    // Sessions are signed with a key derived from the token, so changing the token ends
-    // every session, and sessions survive a restart with the same token.
+    // Sessions are signed with a key derived from the token (changing it ends every session)
+    // and kept in memory: signing out revokes one; a restart ends them all.
     this.#sessionKey = t === undefined ? randomBytes(32) : createHmac('sha256', 'callwire/dashboard-session').update(t).digest();
     this.#now = now;
   }
@@ -80,15 +86,35 @@ export class DashboardAccess {
 
   /** Whether the request carries a valid session cookie. */
   hasSession(req: IncomingMessage): boolean {
-    if (this.#mode !== 'token') return false;
-    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    return session !== undefined && this.#sessionValid(session);
+    return this.sessionId(req) !== undefined;
   }
 
   /** A new session cookie value. */
   newSession(): string {
-    const body = `${this.#now() + SESSION_MS}.${randomBytes(12).toString('base64url')}`;
+    const now = this.#now();
+    const id = randomBytes(12).toString('base64url');
+    const body = `${now + SESSION_MS}.${id}`;
+    this.#sweep(now);
+    if (this.#sessions.size >= MAX_SESSIONS) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest !== undefined) this.#sessions.delete(oldest);
+    }
+    this.#sessions.set(id, now + SESSION_MS);
     return `${body}.${this.#mac(body)}`;
+  }
+
+  /** The id of the request's valid session, if it has one. */
+  sessionId(req: IncomingMessage): string | undefined {
+    if (this.#mode !== 'token') return undefined;
+    const value = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return value === undefined ? undefined : this.#validId(value);
+  }
+
+  /** End the request's session on the server (sign-out); returns its id, if it had a valid one. */
+  revoke(req: IncomingMessage): string | undefined {
+    const id = this.sessionId(req);
+    if (id !== undefined) this.#sessions.delete(id);
+    return id;
   }
 
   /** The Set-Cookie header for a new session (Secure when the page came over https). */
@@ -101,15 +127,23 @@ export class DashboardAccess {
     return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
   }
 
-  #sessionValid(value: string): boolean {
+  /** The session id of a cookie value that is signed, unexpired and not revoked. */
+  #validId(value: string): string | undefined {
     const dot = value.lastIndexOf('.');
-    if (dot <= 0 || value.length > 200) return false;
+    if (dot <= 0 || value.length > 200) return undefined;
     const body = value.slice(0, dot);
     const mac = Buffer.from(value.slice(dot + 1));
     const want = Buffer.from(this.#mac(body));
-    if (mac.length !== want.length || !timingSafeEqual(mac, want)) return false;
-    const expires = Number(body.slice(0, body.indexOf('.')));
-    return Number.isFinite(expires) && expires > this.#now();
+    if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined;
+    const sep = body.indexOf('.');
+    const expires = Number(body.slice(0, sep));
+    const id = body.slice(sep + 1);
+    if (!Number.isFinite(expires) || expires <= this.#now()) return undefined;
+    return this.#sessions.has(id) ? id : undefined;
+  }
+
+  #sweep(now: number): void {
+    for (const [id, expires] of this.#sessions) if (expires <= now) this.#sessions.delete(id);
   }
 
   #mac(body: string): string {

@@ -14,14 +14,23 @@ import type { LiveChange, LiveState } from './live-state.js';
 export interface LiveFeedOptions {
   /** Open feeds at once (default 64); more get 503. */
   readonly maxClients?: number;
+  /** Open feeds per client address (default 8); more get 429, so one client cannot hold every slot. */
+  readonly maxClientsPerAddress?: number;
   /** Bytes a client may have unread before it is dropped (default 512 KiB). */
   readonly maxBufferedBytes?: number;
   /** Comment lines keep idle connections open through proxies (default every 15 s). */
   readonly heartbeatMs?: number;
 }
 
+/** Who opened a feed: the client address, and the sign-in session it rides on (token mode). */
+export interface FeedOwner {
+  readonly ip: string;
+  readonly session?: string;
+}
+
 interface Client {
   readonly res: ServerResponse;
+  readonly owner: FeedOwner;
   /** Only this stream's details (undefined: the list feed). */
   readonly streamId: string | undefined;
 }
@@ -31,6 +40,8 @@ export class LiveFeed {
   readonly #log: Logger;
   readonly #clients = new Set<Client>();
   readonly #maxClients: number;
+  readonly #maxPerAddress: number;
+  readonly #perAddress = new Map<string, number>();
   readonly #maxBuffered: number;
   readonly #heartbeatMs: number;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -40,6 +51,7 @@ export class LiveFeed {
     this.#state = state;
     this.#log = log;
     this.#maxClients = options.maxClients ?? 64;
+    this.#maxPerAddress = options.maxClientsPerAddress ?? 8;
     this.#maxBuffered = options.maxBufferedBytes ?? 512 * 1024;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
   }
@@ -59,13 +71,20 @@ export class LiveFeed {
     for (const change of this.#state.apply(record)) this.#publish(change);
   }
 
-  /** Serve one feed (`GET /api/events[?stream=<id>]`). */
-  open(req: IncomingMessage, res: ServerResponse, streamId: string | undefined): void {
+  /** Serve one feed (`GET /api/events[?stream=<id>]`) to `owner` (default: the socket's address). */
+  open(req: IncomingMessage, res: ServerResponse, streamId: string | undefined, owner: FeedOwner = { ip: req.socket.remoteAddress ?? 'unknown' }): void {
     if (this.#clients.size >= this.#maxClients) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
       res.end(`too many live feeds open (${this.#maxClients})\n`);
       return;
     }
+    const mine = this.#perAddress.get(owner.ip) ?? 0;
+    if (mine >= this.#maxPerAddress) {
+      res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' });
+      res.end(`SERVER_RATE_LIMITED: too many live feeds open from this address (${this.#maxPerAddress})\n`);
+      return;
+    }
+    this.#perAddress.set(owner.ip, mine + 1);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -73,9 +92,17 @@ export class LiveFeed {
       // Tell nginx-style proxies not to buffer the stream.
       'x-accel-buffering': 'no',
     });
-    const client: Client = { res, streamId };
+    const client: Client = { res, owner, streamId };
     this.#clients.add(client);
+    let counted = true;
     const remove = (): void => {
+      // Once per client, however many of close/error fire.
+      if (counted) {
+        counted = false;
+        const n = (this.#perAddress.get(owner.ip) ?? 1) - 1;
+        if (n <= 0) this.#perAddress.delete(owner.ip);
+        else this.#perAddress.set(owner.ip, n);
+      }
       this.#clients.delete(client);
       if (this.#clients.size === 0 && this.#heartbeat !== undefined) {
         clearInterval(this.#heartbeat);
@@ -104,6 +131,11 @@ export class LiveFeed {
       }, this.#heartbeatMs);
       this.#heartbeat.unref();
     }
+  }
+
+  /** End the feeds opened with a session (it was signed out): they must not outlive it. */
+  endSession(session: string): void {
+    for (const c of this.#clients) if (c.owner.session === session) c.res.destroy();
   }
 
   /** End every feed (server shutdown). */

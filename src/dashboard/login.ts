@@ -60,11 +60,13 @@ export async function login(req: IncomingMessage, res: ServerResponse, access: D
   redirect(res, next, { 'set-cookie': access.sessionCookie(secure) });
 }
 
-/** POST /api/logout. */
-export function logout(req: IncomingMessage, res: ServerResponse, site: SiteCheck): void {
+/** POST /api/logout: ends the session on the server (and in the browser); `onRevoked` gets its id. */
+export function logout(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, site: SiteCheck, onRevoked: (session: string) => void): void {
   if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-out refused');
     return;
   }
+  const session = access.revoke(req);
+  if (session !== undefined) onRevoked(session);
   redirect(res, '/login', { 'set-cookie': DashboardAccess.clearCookie() });
 }

@@ -130,7 +130,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
     const secure = (req.socket as TLSSocket).encrypted === true || (trustProxy && req.headers['x-forwarded-proto'] === 'https');
     if (path === '/api/login' || path === '/api/logout') {
       if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
-      else if (path === '/api/logout') logout(req, res, site);
+      else if (path === '/api/logout') logout(req, res, access, site, (session) => feed.endSession(session));
       else if (access.mode === 'open') redirect(res, '/');
       else await login(req, res, access, throttle, log, site, secure);
       return true;
@@ -188,7 +188,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       }
       if (path === '/api/events') {
         if (method !== 'GET') jsonError(res, 405, 'use GET', { allow: 'GET' });
-        else feed.open(req, res, param(url, 'stream', 128));
+        else feed.open(req, res, param(url, 'stream', 128), { ip: clientIp(req, site.proxyHops), session: access.sessionId(req) });
         return true;
       }
       if (path.startsWith('/api/streams') && (await api.handle(req, res, url))) return true;
