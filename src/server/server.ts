@@ -110,6 +110,14 @@ export class CallwireServer {
     };
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.#onRequest(req, res).catch((e: unknown) => {
+        // The client went away mid-request (an aborted upload, a closed tab): its doing, not a
+        // server error, and repeatable at will, so a sampled debug line.
+        if (clientAborted(req, e)) {
+          const count = this.#ctx.refusals.hit('CLIENT_ABORTED');
+          if (count !== undefined) log.debug({ code: 'CLIENT_ABORTED', count, url: (req.url ?? '').split('?')[0]?.slice(0, 100) }, 'request abandoned by the client');
+          res.destroy();
+          return;
+        }
         log.error({ err: (e as Error).message }, 'request handler failed');
         if (!res.headersSent) send(res, 500, 'internal error');
         else res.destroy();
@@ -369,6 +377,12 @@ export class CallwireServer {
     send(res, 403, `${result.code}: ${result.message}`);
     return false;
   }
+}
+
+/** Whether a request failed because its client went away (reset, aborted upload) rather than by a fault here. */
+export function clientAborted(req: IncomingMessage, e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || (e as Error | undefined)?.message === 'aborted' || (req.destroyed && !req.complete);
 }
 
 /** Create a callwire server (call `listen()` to start it). */
