@@ -36,15 +36,29 @@ function seed(d: DashboardServer): void {
 describe('dashboard against DNS rebinding and cross-site requests', () => {
   let d: DashboardServer;
   let port: number;
+  let browser: Browser | undefined;
+  let attacker: ReturnType<typeof createServer> | undefined;
+  let attackerPort: number;
 
   beforeAll(async () => {
     d = await startDashboardServer();
     seed(d);
     await d.store.flush();
     port = Number(new URL(d.http).port);
-  });
+    if (!chromium.ok) return;
+    // The attacker's name resolves to this machine, as it does after a rebinding DNS answer.
+    browser = await launchChromium({ args: [`--host-resolver-rules=MAP ${REBIND} 127.0.0.1`] });
+    attacker = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>attacker</title><p>hello</p>');
+    });
+    await new Promise<void>((r) => attacker?.listen(0, '127.0.0.1', r));
+    attackerPort = (attacker.address() as AddressInfo).port;
+  }, 60_000);
 
   afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => (attacker === undefined ? r(undefined) : attacker.close(r)));
     await d?.close();
   });
 
@@ -86,28 +100,8 @@ describe('dashboard against DNS rebinding and cross-site requests', () => {
   });
 
   describe.skipIf(!chromium.ok)('in Chromium', () => {
-    let browser: Browser;
-    let attacker: ReturnType<typeof createServer>;
-    let attackerPort: number;
-
-    beforeAll(async () => {
-      // The attacker's name resolves to this machine, as it does after a rebinding DNS answer.
-      browser = await launchChromium({ args: [`--host-resolver-rules=MAP ${REBIND} 127.0.0.1`] });
-      attacker = createServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<!doctype html><title>attacker</title><p>hello</p>');
-      });
-      await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
-      attackerPort = (attacker.address() as AddressInfo).port;
-    }, 60_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await new Promise((r) => attacker?.close(r));
-    });
-
     it('a page on a rebound host name cannot read the stream list, the live feed or mint a phone session', async () => {
-      const { page } = browser;
+      const { page } = browser as Browser;
       // The attacker's page, now at the dashboard's address and port under the attacker's name:
       // for the browser its fetches are same-origin.
       await page.goto(`http://${REBIND}:${port}/healthz`);
@@ -124,7 +118,7 @@ describe('dashboard against DNS rebinding and cross-site requests', () => {
     });
 
     it('a page from another origin cannot read the stream list or mint a phone session', async () => {
-      const { page } = browser;
+      const { page } = browser as Browser;
       await page.goto(`http://127.0.0.1:${attackerPort}/`);
       const got = (await page.evaluate(`(async () => {
         const out = {};

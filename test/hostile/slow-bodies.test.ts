@@ -76,7 +76,11 @@ describe('slow request bodies before authentication', () => {
       });
       return { slow: await Promise.all(slowP), unsigned: await Promise.all(unsignedP), signed: await signedP };
     });
-    const tally = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+    const tally = (xs: string[]): Record<string, number> => {
+      const m: Record<string, number> = {};
+      for (const x of xs) m[x] = (m[x] ?? 0) + 1;
+      return m;
+    };
     expect(tally(slow)).toEqual({ '408 SERVER_REQUEST_TIMEOUT': 8, '429 SERVER_RATE_LIMITED': 32 });
     expect(tally(unsigned)).toEqual({ '403 SIGNATURE_MISSING': 20 });
     expect(signed.status).toBe(200);
