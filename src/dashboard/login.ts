@@ -7,7 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../log/logger.js';
-import { BodyTooLarge, clientIp, readBody } from '../server/http-io.js';
+import type { Clock } from '../clock.js';
+import { BodyTimeout, BodyTooLarge, clientIp, readBody } from '../server/http-io.js';
+import type { PendingBodies } from '../server/pending.js';
 import { DashboardAccess } from './access.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { codedError, jsonError, redirect, sameOrigin } from './respond.js';
@@ -27,8 +29,17 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]{0,256}$/.test(next) ? next : '/';
 }
 
+/** Bounds on sign-in bodies, which arrive before anything authenticates the client. */
+export interface LoginBodies {
+  /** Bodies in flight per client address. */
+  readonly pending: PendingBodies;
+  /** Time a body has to arrive. */
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+}
+
 /** POST /api/login. */
-export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, throttle: AuthThrottle, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
+export async function login(req: IncomingMessage, res: ServerResponse, access: DashboardAccess, throttle: AuthThrottle, bodies: LoginBodies, log: Logger, site: SiteCheck, secure: boolean): Promise<void> {
   const ip = clientIp(req, site.proxyHops);
   if (!sameOrigin(req, site.trustProxy, site.publicHost)) {
     jsonError(res, 403, 'cross-origin sign-in refused');
@@ -38,15 +49,26 @@ export async function login(req: IncomingMessage, res: ServerResponse, access: D
     codedError(res, 429, 'SERVER_RATE_LIMITED', 'too many wrong tokens from this address; wait a few seconds', { 'retry-after': '5' });
     return;
   }
+  // A slow form holds a descriptor: one address may send a few at once, each briefly.
+  if (!bodies.pending.enter(ip)) {
+    codedError(res, 429, 'SERVER_RATE_LIMITED', 'too many unfinished sign-ins from this address', { 'retry-after': '1', connection: 'close' });
+    return;
+  }
   let body: Buffer;
   try {
-    body = await readBody(req, MAX_LOGIN_BODY);
+    body = await readBody(req, MAX_LOGIN_BODY, { ms: bodies.timeoutMs, clock: bodies.clock });
   } catch (e) {
     if (e instanceof BodyTooLarge) {
       jsonError(res, 413, 'sign-in form too large');
       return;
     }
+    if (e instanceof BodyTimeout) {
+      codedError(res, 408, 'SERVER_REQUEST_TIMEOUT', `sign-in form not complete within ${bodies.timeoutMs} ms`, { connection: 'close' });
+      return;
+    }
     throw e;
+  } finally {
+    bodies.pending.leave(ip);
   }
   const form = parseQuery(body.toString('utf8'));
   const token = typeof form.token === 'string' ? form.token : '';

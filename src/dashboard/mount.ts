@@ -12,6 +12,7 @@ import { type Clock, defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { LogSampler } from '../log/sampled.js';
 import { clientIp } from '../server/http-io.js';
+import { PendingBodies } from '../server/pending.js';
 import { RateLimiter } from '../server/rate-limit.js';
 import type { CallwireServer } from '../server/server.js';
 import { DashboardAccess, MIN_TOKEN_LENGTH } from './access.js';
@@ -71,6 +72,8 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
   const clock = options.clock ?? defaultClock;
   const throttle = new AuthThrottle(clock, log);
   const mints = new RateLimiter(clock, 20, 2);
+  const limits = server.options.limits;
+  const bodies = { pending: new PendingBodies(limits.maxPendingBodies), timeoutMs: limits.bodyTimeoutMs, clock };
   const trustProxy = server.options.trustProxy;
   const site = { trustProxy, proxyHops: server.options.proxyHops, publicHost: server.options.publicUrl?.host };
 
@@ -132,7 +135,7 @@ export function mountDashboard(server: CallwireServer, options: DashboardOptions
       if (method !== 'POST') jsonError(res, 405, 'use POST', { allow: 'POST' });
       else if (path === '/api/logout') logout(req, res, access, site, (session) => feed.endSession(session));
       else if (access.mode === 'open') redirect(res, '/');
-      else await login(req, res, access, throttle, log, site, secure);
+      else await login(req, res, access, throttle, bodies, log, site, secure);
       return true;
     }
     if (path === '/login') {

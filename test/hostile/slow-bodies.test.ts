@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeSignatureV3 } from '../../src/protocol/index.js';
+import { startDashboardServer } from '../support/dashboard.js';
 import { rawRequest } from '../support/raw-http.js';
 import { type Target, alongsideHealthyCall, startTarget } from './support.js';
 
@@ -24,7 +25,7 @@ afterEach(async () => {
  * POST headers announcing a 60 KB body, then a byte every 100 ms; resolve with the status line
  * the server answered (or 'none' when it held the socket past `deadlineMs`).
  */
-function slowBody(port: number, headers: Record<string, string>, deadlineMs: number): Promise<string> {
+function slowBody(port: number, headers: Record<string, string>, deadlineMs: number, path = '/plivo/answer', length = 60000): Promise<string> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     let answer = '';
@@ -37,10 +38,10 @@ function slowBody(port: number, headers: Record<string, string>, deadlineMs: num
     };
     const deadline = setTimeout(() => done('none'), deadlineMs);
     s.on('connect', () => {
-      const head = Object.entries({ host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': '60000', ...headers })
+      const head = Object.entries({ host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(length), ...headers })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('');
-      s.write(`POST /plivo/answer HTTP/1.1\r\n${head}\r\n`);
+      s.write(`POST ${path} HTTP/1.1\r\n${head}\r\n`);
       timer = setInterval(() => s.writable && s.write('a'), 100);
     });
     s.on('data', (c: Buffer) => {
@@ -88,5 +89,22 @@ describe('slow request bodies before authentication', () => {
     expect(t.linesFor('SERVER_RATE_LIMITED').map((l) => l.count)).toEqual([1, 10]);
     expect(t.linesFor('SIGNATURE_MISSING').map((l) => l.count)).toEqual([1, 10]);
     expect(t.linesFor('SERVER_REQUEST_TIMEOUT').map((l) => l.count)).toEqual([1]);
+  });
+
+  it('the dashboard sign-in form, in token mode, is capped per address and timed out the same way', async () => {
+    const token = 'test-dashboard-token-4f9a1c2e7b';
+    const d = await startDashboardServer({ host: '0.0.0.0', dashboard: { token }, server: { limits: { bodyTimeoutMs: 1500, maxPendingBodies: 4 } } });
+    try {
+      const port = Number(new URL(d.http).port);
+      const slow = Array.from({ length: 12 }, () => slowBody(port, {}, 8000, '/api/login', 900));
+      await new Promise((r) => setTimeout(r, 150));
+      const owner = await rawRequest(`${d.http}/api/login`, { method: 'POST', localAddress: '127.0.0.2', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+      const got = (await Promise.all(slow)).map((x) => x.split(' ')[0]);
+      expect(got.filter((x) => x === '408').length).toBe(4);
+      expect(got.filter((x) => x === '429').length).toBe(8);
+      expect(owner.status).toBe(303);
+    } finally {
+      await d.close();
+    }
   });
 });
