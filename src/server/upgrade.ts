@@ -33,8 +33,14 @@ function reject(socket: Duplex, status: number, message: string, extra: Record<s
   socket.destroy();
 }
 
-/** Checks a `?phone=` token on a stream upgrade: the call's parameters, or undefined to refuse. */
-export type StreamTokenVerifier = (token: string) => Record<string, string> | undefined;
+/** What a valid `?phone=` token admits: the call's parameters and the stream id its `start` must carry. */
+export interface StreamGrant {
+  readonly params: Record<string, string>;
+  readonly streamId: string;
+}
+
+/** Checks a `?phone=` token on a stream upgrade: what it admits, or undefined to refuse. */
+export type StreamTokenVerifier = (token: string) => StreamGrant | undefined;
 
 /** Gate one upgrade request; on success hands the socket to `accept` with the call's parameters. */
 export function handleUpgrade(
@@ -83,12 +89,12 @@ export function handleUpgrade(
   // dashboard user stands in for Plivo's signature, so signatures can stay on in production.
   const phone = url.searchParams.get('phone');
   if (phone !== null) {
-    const params = streamTokens?.(phone);
-    if (params === undefined) {
+    const grant = streamTokens?.(phone);
+    if (grant === undefined) {
       refuse(403, 'PHONE_TOKEN_INVALID', streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, params, origin));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, grant.params, origin));
     return;
   }
   if (ctx.options.authToken !== undefined) {

@@ -17,7 +17,7 @@ describe('browser phone sessions', () => {
     expect(tokens.verify(`${a.token}x`)).toBeUndefined();
     expect(tokens.verify(a.token.replace(/^./, (c) => (c === 'e' ? 'f' : 'e')))).toBeUndefined();
     expect(tokens.verify('x'.repeat(2000))).toBeUndefined();
-    expect(tokens.verify(a.token)).toEqual({ CallUUID: a.callId, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' });
+    expect(tokens.verify(a.token)).toEqual({ params: { CallUUID: a.callId, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' }, streamId: a.streamId });
     expect(tokens.verify(a.token)).toBeUndefined();
     const b = tokens.mint();
     now += 60_001;
