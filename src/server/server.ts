@@ -127,7 +127,7 @@ export class CallwireServer {
       this.metrics.store(options.store);
     }
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r), this.#streamTokens);
+      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin, granted) => this.#accept(ws, params, origin, granted), (r) => this.#events.emit('rejected', r), this.#streamTokens);
     });
   }
 
@@ -236,7 +236,7 @@ export class CallwireServer {
     return this.drain(0);
   }
 
-  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>, origin: PublicOrigin): void {
+  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>, origin: PublicOrigin, expectedStreamId?: string): void {
     const ctx = this.#ctx;
     const transferUrl = (to: string): string => `${httpUrl(origin, PATHS.transfer)}?to=${encodeURIComponent(to)}&t=${ctx.contexts.signTransfer(to)}`;
     const call = new CallStream(ws, {
@@ -250,6 +250,7 @@ export class CallwireServer {
       startTimeoutMs: this.options.limits.startTimeoutMs,
       inboundRate: { perSecond: this.options.limits.inboundMessagesPerSecond, burst: this.options.limits.inboundBurst },
       callParams,
+      expectedStreamId,
       rest: ctx.rest,
       transferUrl,
     });

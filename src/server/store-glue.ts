@@ -16,7 +16,7 @@ import type { CallwireServer } from './server.js';
 
 /** Recording settings. */
 export interface RecordingOptions {
-  /** Directory for `<streamId>.wav` (default data/recordings). */
+  /** Directory for the recordings, one file per stream record (default data/recordings). */
   readonly dir?: string;
 }
 
@@ -47,12 +47,14 @@ export function storeLogTap(store: StreamStore): (line: Record<string, unknown>)
  * @returns what stops observing the agent (the server calls it when it closes)
  */
 export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
+  // Each call's record id: its stream id, unless another stream had that id before.
+  const records = new WeakMap<CallStream, string>();
   server.on('status', (e) => store.statusCallback(e));
-  server.on('stream', (call) => trackStream(call, store, clock, log, recording));
+  server.on('stream', (call) => trackStream(call, store, clock, log, recording, (id) => records.set(call, id)));
   const stop = agent?.observe((session) => {
     // An agent may serve several servers: store only the sessions of this one's calls.
     if (!server.streams.has(session.call)) return;
-    const id = (): string | undefined => session.call.info?.streamId;
+    const id = (): string | undefined => records.get(session.call);
     const turnStart = new Map<number, number>();
     session.on('user_turn', ({ turn }) => turnStart.set(turn.index, Date.now() - turn.durationMs));
     session.on('reply', ({ turn, userText, result }) => {
@@ -90,7 +92,7 @@ export function storeStreams(server: CallwireServer, store: StreamStore, clock: 
   return () => stop?.();
 }
 
-function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Logger, recording: RecordingOptions | undefined): void {
+function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Logger, recording: RecordingOptions | undefined, onRecord: (recordId: string) => void): void {
   let streamId: string | undefined;
   let recorder: CallRecorder | undefined;
   let lastIn: { at: number; audioEnd: number } | undefined;
@@ -104,10 +106,10 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
   // `start` was still held back (an async handler not yet resumed when the caller hung up).
   const writeStart = (info: StreamInfo): void => {
     if (streamId !== undefined) return;
-    streamId = info.streamId;
     const p = info.callParams;
     const direction = p.Direction === 'outbound' ? 'outbound' : p.Direction === 'inbound' ? 'inbound' : undefined;
-    store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+    streamId = store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+    onRecord(streamId);
   };
   call.on('start', (info) => {
     const first = streamId === undefined;
@@ -116,12 +118,12 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
     if (!first || call.state === 'ended') return;
     counterTimer = clock.setTimer(pushCounters, 2000);
     if (recording !== undefined) {
-      CallRecorder.open({ streamId: info.streamId, sampleRate: info.format.sampleRate, dir: recording.dir, store })
+      CallRecorder.open({ streamId: streamId as string, sampleRate: info.format.sampleRate, dir: recording.dir, store })
         .then((r) => {
           if (call.state === 'ended') void r.close();
           else recorder = r;
         })
-        .catch((e: unknown) => log.warn({ streamId: info.streamId, err: (e as Error).message }, 'could not start the call recording'));
+        .catch((e: unknown) => log.warn({ streamId, err: (e as Error).message }, 'could not start the call recording'));
     }
   });
   call.on('audio', (f) => {

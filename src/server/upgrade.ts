@@ -49,7 +49,7 @@ export function handleUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin) => void,
+  accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin, grantedStreamId?: string) => void,
   onReject: (r: UpgradeRejection) => void,
   streamTokens?: StreamTokenVerifier,
 ): void {
@@ -94,7 +94,7 @@ export function handleUpgrade(
       refuse(403, 'PHONE_TOKEN_INVALID', streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, grant.params, origin));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, grant.params, origin, grant.streamId));
     return;
   }
   if (ctx.options.authToken !== undefined) {

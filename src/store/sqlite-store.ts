@@ -112,6 +112,13 @@ export class SqliteStreamStore extends BufferedStreamStore {
     return this.#maxStreams !== null;
   }
 
+  #started: Database.Statement | undefined;
+  protected streamExists(streamId: string): boolean {
+    if (!this.#open) return false;
+    this.#started ??= this.#db.prepare("SELECT 1 FROM streams WHERE stream_id = ? AND format IS NOT NULL");
+    return this.#started.get(streamId) !== undefined;
+  }
+
   /** The underlying connection, for tests and maintenance tools. */
   get database(): Database.Database {
     return this.#db;

@@ -72,11 +72,12 @@ describe('store faults', () => {
     expect(store.stats()).toMatchObject({ droppedRows: 11, writtenRows: 0, pendingWrites: 0 });
     expect(store.stats().lastError?.backendCode).toMatch(/^SQLITE_READONLY/);
     store.database.pragma('query_only = OFF');
-    store.streamStarted({ streamId: 'ro', callId: 'c', format: 'mulaw/8000', startedAt: 1 });
-    writeLogs(store, 'ro', 10);
+    // A new stream (a stream id, once started, is never given to another stream).
+    store.streamStarted({ streamId: 'ro-after', callId: 'c', format: 'mulaw/8000', startedAt: 1 });
+    writeLogs(store, 'ro-after', 10);
     await store.flush();
     expect(store.stats()).toMatchObject({ writtenRows: 11, droppedRows: 11 });
-    expect(await logCount(store, 'ro')).toBe(10);
+    expect(await logCount(store, 'ro-after')).toBe(10);
   });
 
   it('locked by another process (SQLITE_BUSY): a short lock is ridden out by retries with no loss', async () => {
