@@ -54,6 +54,7 @@ export function serveCommand(): Command {
     .option('--no-store', 'keep no stream records (env CALLWIRE_NO_STORE)')
     .option('--record', 'record every call as a stereo WAV (env RECORD_CALLS)')
     .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
+    .option('--recordings-max-gb <gb>', 'cap of the recordings directory in GB; the oldest recordings are deleted past it (env RECORDINGS_MAX_GB, default no cap)')
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
     .option('--agent <kind>', 'auto (AI agent when provider keys are set, else built-in), ai, builtin or echo (env CALLWIRE_AGENT)')
@@ -73,13 +74,13 @@ export function serveCommand(): Command {
         await store?.close();
         throw e;
       }
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir, maxBytes: cfg.recordingsMaxGb === undefined ? undefined : Math.round(cfg.recordingsMaxGb * 1e9) } : undefined });
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
-      logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
+      logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}${cfg.recordingsMaxGb === undefined ? '' : ` (at most ${cfg.recordingsMaxGb} GB, oldest deleted first)`}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
       if (!cfg.publicUrl) {
