@@ -24,7 +24,7 @@ import { CallContextCodec } from './call-context.js';
 import type { ServerContext } from './context.js';
 import { healthz, readyz } from './health.js';
 import { BodyTooLarge, parseForm, parseParams, readBody, send } from './http-io.js';
-import { NonceCache } from './nonce-cache.js';
+import { NonceCache, isReplayLedger } from './nonce-cache.js';
 import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
@@ -94,7 +94,8 @@ export class CallwireServer {
       log,
       clock,
       pacer: options.pacer,
-      nonces: new NonceCache(clock, this.options.replayWindowMs),
+      // With a store, the replay window is kept in it: a captured request does not replay after a restart.
+      nonces: new NonceCache(clock, this.options.replayWindowMs, undefined, isReplayLedger(options.store) ? options.store : undefined),
       contexts: new CallContextCodec(this.options.authToken),
       limiter: new RateLimiter(clock, this.options.limits.upgradeBurst, this.options.limits.upgradesPerSecond),
       rest: new PlivoRestClient({ authId: this.options.authId, authToken: this.options.authToken, baseUrl: this.options.plivoApiUrl }),
