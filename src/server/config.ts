@@ -27,6 +27,8 @@ export interface ServeConfig {
   maxStreams: number;
   pingIntervalMs: number;
   logLevel: string;
+  /** Log phone numbers in full instead of their last 4 digits. */
+  logFullNumbers: boolean;
   dbPath: string;
   noStore: boolean;
   record: boolean;
@@ -72,6 +74,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
   { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
   { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
+  { key: 'logFullNumbers', flag: 'logFullNumbers', env: 'LOG_FULL_NUMBERS', kind: 'bool', def: false },
   { key: 'dbPath', flag: 'db', env: 'CALLWIRE_DB', kind: 'string', def: 'data/callwire.db' },
   { key: 'noStore', flag: 'noStore', env: 'CALLWIRE_NO_STORE', kind: 'bool', def: false },
   { key: 'record', flag: 'record', env: 'RECORD_CALLS', kind: 'bool', def: false },

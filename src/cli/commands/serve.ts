@@ -50,6 +50,7 @@ export function serveCommand(): Command {
     .option('--max-streams <n>', 'concurrent stream limit (env MAX_STREAMS, default 500)')
     .option('--ping-interval <seconds>', 'WebSocket ping period (env PING_INTERVAL, default 10)')
     .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(LOG_LEVELS))
+    .option('--log-full-numbers', 'log phone numbers in full; by default only their last 4 digits (env LOG_FULL_NUMBERS)')
     .option('--db <path>', 'SQLite file for stream records (env CALLWIRE_DB, default data/callwire.db)')
     .option('--no-store', 'keep no stream records (env CALLWIRE_NO_STORE)')
     .option('--record', 'record every call as a stereo WAV (env RECORD_CALLS)')
@@ -65,7 +66,7 @@ export function serveCommand(): Command {
       // commander's --no-store sets `store: false`; the setting is `noStore`.
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
-      const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
+      const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined, fullNumbers: cfg.logFullNumbers });
       const selected = selectAgent(cfg.agent as AgentChoice, process.env);
       logger.info({ agent: selected.kind }, `serving ${selected.reason}`);
       try {
