@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   STREAM_BACKPRESSURE: { family: 'stream', retryable: true },
   STREAM_KEEPALIVE_TIMEOUT: { family: 'stream', retryable: false },
   STREAM_WRONG_STREAM_ID: { family: 'stream', retryable: false },
+  STREAM_ID_NOT_GRANTED: { family: 'stream', retryable: false },
   STREAM_NOT_BIDIRECTIONAL: { family: 'stream', retryable: false },
   STREAM_CHECKPOINT_CLEARED: { family: 'stream', retryable: false },
   STREAM_QUEUE_FULL: { family: 'stream', retryable: true },

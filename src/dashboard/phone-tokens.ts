@@ -1,9 +1,12 @@
 /**
  * Browser phone sessions: a short-lived, single-use token the dashboard mints for a user
  * who may use it, which the stream upgrade gate accepts in place of a Plivo signature.
- * HMAC-signed with a per-process key; a used token is remembered until it expires.
+ * Sealed ({@link SealedTokens}) with a per-process key; a used token is remembered until it
+ * expires. A token is bound to the call and stream ids it was minted for: the stream must
+ * `start` with that stream id.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SealedTokens } from '../server/sealed-token.js';
 
 /** A minted phone session. */
 export interface PhoneSession {
@@ -15,13 +18,19 @@ export interface PhoneSession {
   readonly expiresAt: number;
 }
 
+/** What a valid phone token admits: the call's parameters and the stream id its `start` must carry. */
+export interface PhoneGrant {
+  readonly params: Record<string, string>;
+  readonly streamId: string;
+}
+
 /** The caller the store and dashboard show for browser calls. */
 export const PHONE_CALLER = 'browser-phone';
 
 const MAX_TOKEN = 1024;
 
 export class PhoneTokens {
-  readonly #key = randomBytes(32);
+  readonly #tokens = new SealedTokens('phone', undefined, MAX_TOKEN);
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #maxOutstanding: number;
@@ -43,38 +52,23 @@ export class PhoneTokens {
     const callId = randomUUID();
     const streamId = randomUUID();
     const expiresAt = this.#now() + this.#ttlMs;
-    const body = Buffer.from(JSON.stringify({ c: callId, s: streamId, e: expiresAt, n: randomBytes(9).toString('base64url') })).toString('base64url');
-    return { token: `${body}.${this.#mac(body)}`, callId, streamId, expiresAt };
+    const token = this.#tokens.seal({ c: callId, s: streamId, n: randomBytes(9).toString('base64url') }, expiresAt);
+    return { token, callId, streamId, expiresAt };
   }
 
-  /** Check and consume a token: the call's parameters, or undefined (forged, expired, used). */
-  verify(token: string): Record<string, string> | undefined {
-    if (token.length > MAX_TOKEN) return undefined;
-    const dot = token.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const body = token.slice(0, dot);
-    const mac = Buffer.from(token.slice(dot + 1));
-    const want = Buffer.from(this.#mac(body));
-    if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined;
-    let claims: { c?: unknown; s?: unknown; e?: unknown; n?: unknown };
-    try {
-      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as typeof claims;
-    } catch {
-      return undefined;
-    }
+  /** Check and consume a token: the call's parameters and bound stream id, or undefined (forged, expired, used). */
+  verify(token: string): PhoneGrant | undefined {
     const now = this.#now();
-    if (typeof claims.e !== 'number' || claims.e <= now || typeof claims.c !== 'string' || typeof claims.n !== 'string') return undefined;
+    const claims = this.#tokens.open(token, now);
+    if (claims === undefined || typeof claims.c !== 'string' || typeof claims.s !== 'string' || typeof claims.n !== 'string') return undefined;
     this.#sweep(now);
     if (this.#used.has(claims.n) || this.#used.size >= this.#maxOutstanding) return undefined;
-    this.#used.set(claims.n, claims.e);
-    return { CallUUID: claims.c, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' };
+    // Remembered until a little after the latest possible expiry (the token's own is sealed inside).
+    this.#used.set(claims.n, now + this.#ttlMs);
+    return { params: { CallUUID: claims.c, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' }, streamId: claims.s };
   }
 
   #sweep(now: number): void {
     for (const [id, expires] of this.#used) if (expires <= now) this.#used.delete(id);
-  }
-
-  #mac(body: string): string {
-    return createHmac('sha256', this.#key).update(`phone:${body}`).digest('base64url');
   }
 }

@@ -6,6 +6,7 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { ConfigError } from '../errors.js';
+import { NUMBER_KEYS, NUMBER_PATHS, maskNumber } from './mask.js';
 
 export type { Logger };
 
@@ -37,6 +38,11 @@ export interface LoggerOptions {
   onLine?: (line: Record<string, unknown>) => void;
   /** Minimum level for `onLine` (default debug). */
   tapLevel?: LevelWithSilent;
+  /**
+   * Log phone numbers in full (`--log-full-numbers`). Default false: values under a number's
+   * key (`from`, `to`, `From`, `To`, ..., also one level down) show their last 4 digits only.
+   */
+  fullNumbers?: boolean;
 }
 
 const REDACT = [
@@ -97,7 +103,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level !== undefined ? checkLevel(options.level, 'level') : checkLevel(process.env.LOG_LEVEL || 'info', 'LOG_LEVEL');
   const tapLevel = checkLevel(options.tapLevel ?? 'debug', 'tapLevel');
   const dest = (pretty ? prettyStream(out, isTty) : out) as pino.DestinationStream;
-  const base = { redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
+  const numberKeys: ReadonlySet<string> = new Set(NUMBER_KEYS);
+  // One redact pass: secrets are replaced, numbers masked (pino calls censor with the path).
+  const censor = (value: unknown, path: string[]): unknown => (numberKeys.has(path[path.length - 1] ?? '') ? maskNumber(value) : '[redacted]');
+  const paths = options.fullNumbers === true ? REDACT : [...REDACT, ...NUMBER_PATHS];
+  const base = { redact: { paths, censor }, base: { pid: process.pid } };
   const onLine = options.onLine;
   if (onLine === undefined) return pino({ ...base, level }, dest);
   const tap = new Writable({

@@ -29,10 +29,14 @@ export interface ServeConfig {
   maxStreams: number;
   pingIntervalMs: number;
   logLevel: string;
+  /** Log phone numbers in full instead of their last 4 digits. */
+  logFullNumbers: boolean;
   dbPath: string;
   noStore: boolean;
   record: boolean;
   recordingsDir: string;
+  /** Cap of the recordings directory, GB (10^9 bytes); the oldest recordings are deleted past it. */
+  recordingsMaxGb?: number;
   retentionDays: number;
   alertWebhook?: string;
   agent: string;
@@ -40,7 +44,7 @@ export interface ServeConfig {
   dashboardToken?: string;
 }
 
-type Kind = 'int' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level' | 'agent';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'url' | 'format' | 'seconds' | 'level' | 'agent';
 
 interface Setting {
   key: keyof ServeConfig;
@@ -73,10 +77,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
   { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
   { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
+  { key: 'logFullNumbers', flag: 'logFullNumbers', env: 'LOG_FULL_NUMBERS', kind: 'bool', def: false },
   { key: 'dbPath', flag: 'db', env: 'CALLWIRE_DB', kind: 'string', def: 'data/callwire.db' },
   { key: 'noStore', flag: 'noStore', env: 'CALLWIRE_NO_STORE', kind: 'bool', def: false },
   { key: 'record', flag: 'record', env: 'RECORD_CALLS', kind: 'bool', def: false },
   { key: 'recordingsDir', flag: 'recordingsDir', env: 'RECORDINGS_DIR', kind: 'string', def: 'data/recordings' },
+  { key: 'recordingsMaxGb', flag: 'recordingsMaxGb', env: 'RECORDINGS_MAX_GB', kind: 'number', min: 0.001, max: 1_000_000 },
   { key: 'retentionDays', flag: 'retentionDays', env: 'RETENTION_DAYS', kind: 'int', min: 0, max: 3650, def: 30 },
   { key: 'alertWebhook', flag: 'alertWebhook', env: 'ALERT_WEBHOOK_URL', kind: 'url' },
   { key: 'agent', flag: 'agent', env: 'CALLWIRE_AGENT', kind: 'agent', def: 'auto' },
@@ -103,11 +109,12 @@ function convert(s: Setting, value: unknown, source: string): unknown {
       if (typeof value === 'string' && /^(0|false|no|off|)$/i.test(value)) return false;
       throw bad(s, source, value, 'true or false');
     case 'int':
+    case 'number':
     case 'seconds': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
       const integer = s.kind === 'int';
       if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < (s.min ?? -Infinity) || n > (s.max ?? Infinity)) {
-        throw bad(s, source, value, `${integer ? 'an integer' : 'a number of seconds'} from ${s.min} to ${s.max}`);
+        throw bad(s, source, value, `${integer ? 'an integer' : s.kind === 'seconds' ? 'a number of seconds' : 'a number'} from ${s.min} to ${s.max}`);
       }
       return s.kind === 'seconds' ? Math.round(n * 1000) : n;
     }

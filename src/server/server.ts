@@ -26,7 +26,7 @@ import { healthz, readyz } from './health.js';
 import { parseForm, parseParams, send } from './http-io.js';
 import { PendingBodies } from './pending.js';
 import { readPlivoBody } from './plivo-body.js';
-import { NonceCache } from './nonce-cache.js';
+import { NonceCache, isReplayLedger } from './nonce-cache.js';
 import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
@@ -98,7 +98,8 @@ export class CallwireServer {
       log,
       clock,
       pacer: options.pacer,
-      nonces: new NonceCache(clock, this.options.replayWindowMs),
+      // With a store, the replay window is kept in it: a captured request does not replay after a restart.
+      nonces: new NonceCache(clock, this.options.replayWindowMs, undefined, isReplayLedger(options.store) ? options.store : undefined),
       contexts: new CallContextCodec(this.options.authToken),
       limiter: new RateLimiter(clock, this.options.limits.upgradeBurst, this.options.limits.upgradesPerSecond),
       rest: new PlivoRestClient({ authId: this.options.authId, authToken: this.options.authToken, baseUrl: this.options.plivoApiUrl }),
@@ -139,7 +140,7 @@ export class CallwireServer {
       this.metrics.store(options.store);
     }
     this.#http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin) => this.#accept(ws, params, origin), (r) => this.#events.emit('rejected', r), this.#streamTokens);
+      handleUpgrade(this.#ctx, this.#wss, req, socket, head, (ws, params, origin, granted) => this.#accept(ws, params, origin, granted), (r) => this.#events.emit('rejected', r), this.#streamTokens);
     });
   }
 
@@ -248,7 +249,7 @@ export class CallwireServer {
     return this.drain(0);
   }
 
-  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>, origin: PublicOrigin): void {
+  #accept(ws: import('ws').WebSocket, callParams: Record<string, string>, origin: PublicOrigin, expectedStreamId?: string): void {
     const ctx = this.#ctx;
     const transferUrl = (to: string): string => `${httpUrl(origin, PATHS.transfer)}?to=${encodeURIComponent(to)}&t=${ctx.contexts.signTransfer(to)}`;
     const call = new CallStream(ws, {
@@ -262,6 +263,7 @@ export class CallwireServer {
       startTimeoutMs: this.options.limits.startTimeoutMs,
       inboundRate: { perSecond: this.options.limits.inboundMessagesPerSecond, burst: this.options.limits.inboundBurst },
       callParams,
+      expectedStreamId,
       rest: ctx.rest,
       transferUrl,
     });

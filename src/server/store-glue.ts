@@ -8,7 +8,8 @@ import type { Agent } from '../agent/define-agent.js';
 import { wireToPcm } from '../audio/codec.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
-import { CallRecorder } from '../store/recorder.js';
+import { CallRecorder, DEFAULT_RECORDINGS_DIR } from '../store/recorder.js';
+import { checkRecordingQuota, enforceRecordingQuota } from '../store/recording-quota.js';
 import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { EndedBy, StreamInfo } from '../stream/types.js';
@@ -16,8 +17,37 @@ import type { CallwireServer } from './server.js';
 
 /** Recording settings. */
 export interface RecordingOptions {
-  /** Directory for `<streamId>.wav` (default data/recordings). */
+  /** Directory for the recordings, one file per stream record (default data/recordings). */
   readonly dir?: string;
+  /**
+   * Cap of the directory's recordings, bytes: when a recording starts or ends, the oldest
+   * files are deleted until the rest fit (live recordings are kept). Default no cap.
+   */
+  readonly maxBytes?: number;
+}
+
+/** Runs quota passes one at a time, with the live recordings kept. */
+class RecordingQuota {
+  readonly #dir: string;
+  readonly #maxBytes: number;
+  readonly #log: Logger;
+  readonly live = new Set<string>();
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, maxBytes: number, log: Logger) {
+    this.#dir = dir;
+    this.#maxBytes = maxBytes;
+    this.#log = log;
+  }
+
+  /** Evict now (after any pass already running); never rejects. */
+  enforce(): Promise<void> {
+    this.#chain = this.#chain.then(async () => {
+      const r = await enforceRecordingQuota(this.#dir, this.#maxBytes, this.live);
+      if (r.removed > 0) this.#log.info({ removed: r.removed, freedBytes: r.freedBytes, totalBytes: r.totalBytes, maxBytes: this.#maxBytes }, 'recordings over their size cap: deleted the oldest');
+    }).catch((e: unknown) => this.#log.warn({ err: (e as Error)?.message }, 'could not enforce the recordings size cap'));
+    return this.#chain;
+  }
 }
 
 const HANGUP: Record<EndedBy, HangupBy> = {
@@ -47,12 +77,16 @@ export function storeLogTap(store: StreamStore): (line: Record<string, unknown>)
  * @returns what stops observing the agent (the server calls it when it closes)
  */
 export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
+  // Each call's record id: its stream id, unless another stream had that id before.
+  const records = new WeakMap<CallStream, string>();
+  checkRecordingQuota(recording?.maxBytes, 'recording.maxBytes');
+  const quota = recording?.maxBytes === undefined ? undefined : new RecordingQuota(recording.dir ?? DEFAULT_RECORDINGS_DIR, recording.maxBytes, log);
   server.on('status', (e) => store.statusCallback(e));
-  server.on('stream', (call) => trackStream(call, store, clock, log, recording));
+  server.on('stream', (call) => trackStream(call, store, clock, log, recording, quota, (id) => records.set(call, id)));
   const stop = agent?.observe((session) => {
     // An agent may serve several servers: store only the sessions of this one's calls.
     if (!server.streams.has(session.call)) return;
-    const id = (): string | undefined => session.call.info?.streamId;
+    const id = (): string | undefined => records.get(session.call);
     const turnStart = new Map<number, number>();
     session.on('user_turn', ({ turn }) => turnStart.set(turn.index, Date.now() - turn.durationMs));
     session.on('reply', ({ turn, userText, result }) => {
@@ -90,7 +124,15 @@ export function storeStreams(server: CallwireServer, store: StreamStore, clock: 
   return () => stop?.();
 }
 
-function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Logger, recording: RecordingOptions | undefined): void {
+function trackStream(
+  call: CallStream,
+  store: StreamStore,
+  clock: Clock,
+  log: Logger,
+  recording: RecordingOptions | undefined,
+  quota: RecordingQuota | undefined,
+  onRecord: (recordId: string) => void,
+): void {
   let streamId: string | undefined;
   let recorder: CallRecorder | undefined;
   let lastIn: { at: number; audioEnd: number } | undefined;
@@ -104,10 +146,10 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
   // `start` was still held back (an async handler not yet resumed when the caller hung up).
   const writeStart = (info: StreamInfo): void => {
     if (streamId !== undefined) return;
-    streamId = info.streamId;
     const p = info.callParams;
     const direction = p.Direction === 'outbound' ? 'outbound' : p.Direction === 'inbound' ? 'inbound' : undefined;
-    store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+    streamId = store.streamStarted({ streamId: info.streamId, callId: info.callId, accountId: info.accountId, from: p.From, to: p.To, direction, format: info.format.name, startedAt: info.startedAt, extraHeaders: info.extraHeaders });
+    onRecord(streamId);
   };
   call.on('start', (info) => {
     const first = streamId === undefined;
@@ -116,12 +158,16 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
     if (!first || call.state === 'ended') return;
     counterTimer = clock.setTimer(pushCounters, 2000);
     if (recording !== undefined) {
-      CallRecorder.open({ streamId: info.streamId, sampleRate: info.format.sampleRate, dir: recording.dir, store })
+      CallRecorder.open({ streamId: streamId as string, sampleRate: info.format.sampleRate, dir: recording.dir, store })
         .then((r) => {
-          if (call.state === 'ended') void r.close();
-          else recorder = r;
+          if (call.state === 'ended') void r.close().then(() => quota?.enforce());
+          else {
+            recorder = r;
+            quota?.live.add(r.path);
+            void quota?.enforce();
+          }
         })
-        .catch((e: unknown) => log.warn({ streamId: info.streamId, err: (e as Error).message }, 'could not start the call recording'));
+        .catch((e: unknown) => log.warn({ streamId, err: (e as Error).message }, 'could not start the call recording'));
     }
   });
   call.on('audio', (f) => {
@@ -152,7 +198,9 @@ function trackStream(call: CallStream, store: StreamStore, clock: Clock, log: Lo
     store.streamEnded(streamId, { endedAt: Date.now(), hangup: { by: HANGUP[end.by], reason: end.reason, code: end.error?.code }, counters: call.counters });
     if (recorder !== undefined) {
       const r = await recorder.close();
+      quota?.live.delete(recorder.path);
       if (r.error !== undefined) log.warn({ streamId, code: r.error.code }, `recording ended early: ${r.error.message}`);
+      await quota?.enforce();
     }
   });
 }

@@ -42,9 +42,10 @@ export class StoreTee implements StreamStore {
     this.#emit = emit;
   }
 
-  streamStarted(start: StreamStart): void {
-    this.#inner.streamStarted(start);
-    this.#emit({ kind: 'started', start });
+  streamStarted(start: StreamStart): string {
+    const streamId = this.#inner.streamStarted(start);
+    this.#emit({ kind: 'started', start: streamId === start.streamId ? start : { ...start, streamId } });
+    return streamId;
   }
 
   counters(streamId: string, counters: FrameCounters): void {

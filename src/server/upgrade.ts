@@ -34,8 +34,14 @@ function reject(socket: Duplex, status: number, message: string, extra: Record<s
   socket.destroy();
 }
 
-/** Checks a `?phone=` token on a stream upgrade: the call's parameters, or undefined to refuse. */
-export type StreamTokenVerifier = (token: string) => Record<string, string> | undefined;
+/** What a valid `?phone=` token admits: the call's parameters and the stream id its `start` must carry. */
+export interface StreamGrant {
+  readonly params: Record<string, string>;
+  readonly streamId: string;
+}
+
+/** Checks a `?phone=` token on a stream upgrade: what it admits, or undefined to refuse. */
+export type StreamTokenVerifier = (token: string) => StreamGrant | undefined;
 
 /** Gate one upgrade request; on success hands the socket to `accept` with the call's parameters. */
 export function handleUpgrade(
@@ -44,7 +50,7 @@ export function handleUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin) => void,
+  accept: (ws: WebSocket, callParams: Record<string, string>, origin: PublicOrigin, grantedStreamId?: string) => void,
   onReject: (r: UpgradeRejection) => void,
   streamTokens?: StreamTokenVerifier,
 ): void {
@@ -91,12 +97,12 @@ export function handleUpgrade(
   // The dashboard's browser phone: a short-lived, single-use token minted for a signed-in
   // dashboard user stands in for Plivo's signature, so signatures can stay on in production.
   if (phone !== null) {
-    const params = streamTokens?.(phone);
-    if (params === undefined) {
+    const grant = streamTokens?.(phone);
+    if (grant === undefined) {
       refuse(403, 'PHONE_TOKEN_INVALID', streamTokens === undefined ? 'this server does not accept browser phone sessions' : 'phone session token is invalid, expired or already used');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, params, origin));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, grant.params, origin, grant.streamId));
     return;
   }
   if (ctx.options.authToken !== undefined) {

@@ -3,6 +3,7 @@
  * (normalise, enqueue, never throw), stats, flush/close and the retention timer. A backend
  * supplies a {@link BatchSink} and the reads.
  */
+import { randomUUID } from 'node:crypto';
 import { type Clock, type TimerHandle, defaultClock } from '../clock.js';
 import type { StreamStatusEvent } from '../protocol/status.js';
 import { clampText } from './sanitize.js';
@@ -23,7 +24,7 @@ import type {
   TurnRecord,
 } from './types.js';
 import { type BatchSink, WriteQueue, type WriteQueueOptions } from './write-queue.js';
-import { type StoreWrite, writes } from './writes.js';
+import { LIMITS, type StoreWrite, writes } from './writes.js';
 
 /** Options every store accepts: the write path's tuning plus retention. */
 export interface StoreOptions extends WriteQueueOptions {
@@ -57,6 +58,10 @@ export abstract class BufferedStreamStore implements StreamStore {
   #pruned = 0;
   readonly #maxLogLines: number;
   readonly #logLines = new Map<string, number>();
+  /** Record ids started by this process, newest last (bounded): their rows may still be queued. */
+  readonly #claimed = new Set<string>();
+  /** A stream id -> the record id its latest stream was given, when that differs (log lines follow it). */
+  readonly #aliases = new Map<string, string>();
   #closed = false;
 
   protected constructor(sink: BatchSink, options: StoreOptions = {}) {
@@ -99,8 +104,48 @@ export abstract class BufferedStreamStore implements StreamStore {
     }
   }
 
-  streamStarted(start: StreamStart): void {
-    this.#enqueue(() => writes.streamStarted(start));
+  streamStarted(start: StreamStart): string {
+    let id = typeof start?.streamId === 'string' ? clampText(start.streamId, LIMITS.id) : '';
+    this.#enqueue(() => {
+      const w = writes.streamStarted(start);
+      if (w.kind !== 'stream_started') return w;
+      id = this.#claim(w.start.streamId);
+      if (id === w.start.streamId) return w;
+      this.#remember(this.#aliases, w.start.streamId, id);
+      return { ...w, start: { ...w.start, streamId: id } };
+    });
+    return id;
+  }
+
+  /**
+   * A record id no stream of this store has had: the stream id itself, or `<id>~2`, `~3`...
+   * A stream id is unique for the life of the store, so a second stream with a used id (a
+   * replay, a buggy client) gets its own record and never overwrites the first one's.
+   */
+  #claim(streamId: string): string {
+    const taken = (id: string): boolean => {
+      if (this.#claimed.has(id)) return true;
+      try {
+        return this.streamExists(id);
+      } catch {
+        return false;
+      }
+    };
+    let id = streamId;
+    if (taken(id)) {
+      const base = streamId.slice(0, LIMITS.id - 12);
+      id = '';
+      for (let n = 2; n < 100 && id === ''; n++) if (!taken(`${base}~${n}`)) id = `${base}~${n}`;
+      if (id === '') id = `${base}~${randomUUID().slice(0, 8)}`;
+    }
+    this.#remember(this.#claimed, id, id);
+    return id;
+  }
+
+  #remember(into: Set<string> | Map<string, string>, key: string, value: string): void {
+    if (into instanceof Set) into.add(key);
+    else into.set(key, value);
+    if (into.size > TRACKED_STREAMS) into.delete(into.keys().next().value as string);
   }
   counters(streamId: string, counters: FrameCounters): void {
     this.#enqueue(() => writes.counters(streamId, counters, this.now()));
@@ -117,7 +162,9 @@ export abstract class BufferedStreamStore implements StreamStore {
   turn(streamId: string, turn: TurnRecord): void {
     this.#enqueue(() => writes.turn(streamId, turn));
   }
-  log(streamId: string, line: LogLine): void {
+  log(logged: string, line: LogLine): void {
+    // A logger knows only the stream id: its lines go to the latest stream that had it.
+    const streamId = this.#aliases.get(logged) ?? logged;
     this.#enqueue(() => {
       const w = writes.log(streamId, line);
       const n = (this.#logLines.get(streamId) ?? 0) + 1;
@@ -144,6 +191,8 @@ export abstract class BufferedStreamStore implements StreamStore {
   abstract findStream(ref: string): Promise<string | undefined>;
   abstract logs(streamId: string, query?: LogQuery): Promise<LogPage>;
 
+  /** Whether a stream record with this id has started (synchronous: checked when a stream starts). */
+  protected abstract streamExists(streamId: string): boolean;
   /** Delete by age (and by the backend's size cap, if any). */
   protected abstract pruneBackend(olderThan: number): Promise<PruneResult>;
   /** End live streams last updated before `before` (see {@link StreamStore.endOrphans}). */

@@ -9,6 +9,7 @@
  * WAV readers accept, so a crash leaves a playable file). Disk errors never reach the call:
  * they stop the recording, are counted, and are reported by {@link CallRecorder.close}.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -74,10 +75,22 @@ const HEADER_BYTES = 44;
 // WAV sizes are 32-bit: stop before the data chunk would overflow.
 const MAX_DATA_BYTES = 0xffffffff - HEADER_BYTES - 8;
 
-/** A file name from a stream id: anything but [A-Za-z0-9._-] becomes `_`, so an id cannot escape the directory. */
+/**
+ * A file name from a stream record id, injective so two ids never share a file: `a-z`, `0-9`
+ * and `-` stay (a Plivo UUID is its own name), every other byte of the UTF-8 id becomes `_`
+ * and two hex digits (upper case too, so case-insensitive file systems cannot merge two
+ * names; `/`, `.` and `_` itself too, so no id escapes the directory or collides with an
+ * escape). A name that would be long ends in a SHA-256 of the whole id instead.
+ */
 export function recordingFileName(streamId: string): string {
-  const safe = streamId.slice(0, 128).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return `${safe || 'stream'}.wav`;
+  let name = '';
+  for (const byte of Buffer.from(streamId, 'utf8')) {
+    const safe = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d;
+    name += safe ? String.fromCharCode(byte) : `_${byte.toString(16).padStart(2, '0')}`;
+  }
+  // `~` never appears in the escaped form, so a hashed name cannot equal an escaped one.
+  if (name.length > 160) name = `${name.slice(0, 96)}~${createHash('sha256').update(streamId, 'utf8').digest('hex').slice(0, 40)}`;
+  return `${name || '_'}.wav`;
 }
 
 /** A streaming stereo WAV writer for one call. */
@@ -132,7 +145,8 @@ export class CallRecorder {
     let fh: FileHandle | undefined;
     try {
       if (options.path === undefined) await mkdir(dir, { recursive: true });
-      fh = await open(path, 'w');
+      // Never truncate an existing file: a name is a record's, and records are never reused.
+      fh = await open(path, options.path === undefined ? 'wx' : 'w');
       const header = encodeWav(new Int16Array(0), rate, 2);
       // "Unknown length" until close() patches the real sizes.
       const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);

@@ -100,6 +100,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'replay_nonces: the nonces of accepted Plivo signatures, so a replay is refused after a restart too',
+    up(db) {
+      db.exec(`
+        CREATE TABLE replay_nonces (
+          nonce TEXT PRIMARY KEY,
+          at    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX replay_nonces_by_at ON replay_nonces (at);
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated file has. */

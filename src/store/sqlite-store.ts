@@ -112,6 +112,33 @@ export class SqliteStreamStore extends BufferedStreamStore {
     return this.#maxStreams !== null;
   }
 
+  #nonceUse: Database.Statement | undefined;
+  #nonceSweep: Database.Statement | undefined;
+  #nonceUses = 0;
+
+  /**
+   * Record a Plivo signature nonce as used at `at` (epoch ms): false when it was used within
+   * `windowMs` before (a replay), even by an earlier process or another one on this file. A
+   * direct, synchronous write (not the write queue): the answer depends on it. Old nonces are
+   * swept as it goes. Throws when the database cannot be written.
+   */
+  useNonce(nonce: string, at: number, windowMs: number): boolean {
+    if (!this.#open) return true;
+    this.#nonceUse ??= this.#db.prepare(`
+      INSERT INTO replay_nonces (nonce, at) VALUES (?, ?)
+      ON CONFLICT (nonce) DO UPDATE SET at = excluded.at WHERE replay_nonces.at <= excluded.at - ?`);
+    this.#nonceSweep ??= this.#db.prepare('DELETE FROM replay_nonces WHERE at <= ?');
+    if (++this.#nonceUses % 256 === 0) this.#nonceSweep.run(at - windowMs);
+    return this.#nonceUse.run(nonce.slice(0, 512), at, windowMs).changes === 1;
+  }
+
+  #started: Database.Statement | undefined;
+  protected streamExists(streamId: string): boolean {
+    if (!this.#open) return false;
+    this.#started ??= this.#db.prepare("SELECT 1 FROM streams WHERE stream_id = ? AND format IS NOT NULL");
+    return this.#started.get(streamId) !== undefined;
+  }
+
   /** The underlying connection, for tests and maintenance tools. */
   get database(): Database.Database {
     return this.#db;

@@ -16,6 +16,8 @@ export class SqliteWriter {
   constructor(db: Database.Database) {
     // A stream row is created by whichever write arrives first; later writes fill it in.
     // started_at is the real start once `stream_started` lands, else the first time seen.
+    // A started row is never started again (the store gives a reused id a new record; this
+    // guard keeps the first stream's data even if that check was missed).
     const started = db.prepare(`
       INSERT INTO streams (stream_id, call_id, account_id, from_number, to_number, direction, format, started_at, extra_headers, updated_at)
       VALUES (@streamId, @callId, @accountId, @from, @to, @direction, @format, @startedAt, @extraHeaders, @startedAt)
@@ -24,7 +26,8 @@ export class SqliteWriter {
         to_number = excluded.to_number, direction = excluded.direction, format = excluded.format,
         started_at = excluded.started_at, extra_headers = excluded.extra_headers,
         duration_ms = CASE WHEN ended_at IS NULL THEN NULL ELSE MAX(0, ended_at - excluded.started_at) END,
-        updated_at = MAX(updated_at, excluded.updated_at)`);
+        updated_at = MAX(updated_at, excluded.updated_at)
+      WHERE streams.format IS NULL`);
     const counters = db.prepare(`
       UPDATE streams SET (${COUNTER_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?), updated_at = MAX(updated_at, ?)
       WHERE stream_id = ? AND ended_at IS NULL`);

@@ -261,8 +261,12 @@ export interface StoreStats extends WriteStats {
  * async so a networked database can implement the same interface.
  */
 export interface StreamStore {
-  /** A stream's `start` arrived. */
-  streamStarted(start: StreamStart): void;
+  /**
+   * A stream's `start` arrived. Returns the id its record is kept under (use it for every
+   * later write about this stream): the stream id, or, when a stream with that id was already
+   * recorded (ids are unique for the life of the store), a new id `<streamId>~2`, `~3`...
+   */
+  streamStarted(start: StreamStart): string;
   /** Live counters (ignored once the stream has ended). */
   counters(streamId: string, counters: FrameCounters): void;
   streamEnded(streamId: string, end: StreamEnd): void;

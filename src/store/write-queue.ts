@@ -4,14 +4,18 @@
  * ever calls {@link WriteQueue.push}, which is O(1) and never throws.
  *
  * Failures: a transient backend error (disk full, read-only, busy, I/O) retries the batch
- * with exponential backoff, then drops it; any other error replays the batch row by row so
- * one bad row cannot take 500 good ones with it. A full queue evicts the oldest debug log
- * lines first, then timeline events, then records. Everything dropped is counted.
+ * with exponential backoff, then drops its logs, events and counters but keeps its records
+ * (stream start and end, turns, callbacks, recording links): they go with the next batch, or
+ * on a backoff timer while the disk stays sick, so a call that ended while the disk was full
+ * is not left "live" and the next call's record is not lost once space returns. Any other
+ * error replays the batch row by row so one bad row cannot take 500 good ones with it. The
+ * queue is bounded in rows and in bytes: past either, it evicts the oldest debug log lines
+ * first, then timeline events, then records. Everything dropped is counted.
  */
 import { type Clock, defaultClock } from '../clock.js';
 import { clampText } from './sanitize.js';
 import type { StoreErrorInfo, WriteStats } from './types.js';
-import { type StoreWrite, type WriteTier, tierOf } from './writes.js';
+import { type StoreWrite, type WriteTier, tierOf, writeBytes } from './writes.js';
 
 /** What a backend provides to the queue. */
 export interface BatchSink {
@@ -35,6 +39,8 @@ export interface WriteQueueOptions {
   readonly maxBatch?: number;
   /** Rows held in memory at most; beyond it rows are evicted (logs first). Default 20,000. */
   readonly maxPending?: number;
+  /** Bytes of rows held in memory at most (an estimate per row); beyond it rows are evicted (logs first). Default 32 MiB. */
+  readonly maxPendingBytes?: number;
   /** Retries of a batch after a transient failure before it is dropped; default 3. */
   readonly maxRetries?: number;
   /** First retry delay, doubled each time; default 100 ms. */
@@ -77,11 +83,16 @@ export class WriteQueue {
   readonly #interval: number;
   readonly #maxBatch: number;
   readonly #maxPending: number;
+  readonly #maxBytes: number;
   readonly #maxRetries: number;
   readonly #retryBase: number;
   readonly #retryMax: number;
   readonly #onWriteError: ((info: StoreErrorInfo) => void) | undefined;
   readonly #tiers: [Fifo<StoreWrite>, Fifo<StoreWrite>, Fifo<StoreWrite>] = [new Fifo(), new Fifo(), new Fifo()];
+  /** Records whose batch the backend refused with a transient error: retried first, with the next batch. */
+  #parked: StoreWrite[] = [];
+  /** Estimated bytes of the queued and parked rows. */
+  #bytes = 0;
   #inflight = 0;
   #timer: ReturnType<Clock['setTimer']> | undefined;
   #draining: Promise<void> | undefined;
@@ -103,6 +114,7 @@ export class WriteQueue {
     this.#interval = Math.max(0, options.flushIntervalMs ?? 200);
     this.#maxBatch = Math.max(1, options.maxBatch ?? 500);
     this.#maxPending = Math.max(1, options.maxPending ?? 20_000);
+    this.#maxBytes = Math.max(1, options.maxPendingBytes ?? 32 * 1024 * 1024);
     this.#maxRetries = Math.max(0, options.maxRetries ?? 3);
     this.#retryBase = Math.max(1, options.retryBaseMs ?? 100);
     this.#retryMax = Math.max(this.#retryBase, options.retryMaxMs ?? 5000);
@@ -113,10 +125,20 @@ export class WriteQueue {
     return this.#tiers[0].length + this.#tiers[1].length + this.#tiers[2].length;
   }
 
+  /** Queued, parked and in-flight rows. */
+  get #held(): number {
+    return this.#queued + this.#parked.length + this.#inflight;
+  }
+
+  /** Estimated bytes of the rows held in memory (queued and parked). */
+  get pendingBytes(): number {
+    return this.#bytes;
+  }
+
   /** Current counters. */
   stats(): WriteStats {
     return {
-      pendingWrites: this.#queued + this.#inflight,
+      pendingWrites: this.#held,
       writtenRows: this.#written,
       droppedRows: this.#dropped,
       droppedLogRows: this.#droppedLogs,
@@ -132,17 +154,23 @@ export class WriteQueue {
       return;
     }
     const tier = tierOf(write);
-    if (this.#queued + this.#inflight >= this.#maxPending && !this.#evictFor(tier)) {
-      this.#drop(write);
-      return;
+    const bytes = writeBytes(write);
+    while (this.#held >= this.#maxPending || this.#bytes + bytes > this.#maxBytes) {
+      if (!this.#evictFor(tier)) {
+        this.#drop(write);
+        return;
+      }
     }
     this.#tiers[tier].push(write);
+    this.#bytes += bytes;
     this.#schedule();
   }
 
   /** Write everything queued (retrying as configured); resolves when the queue is empty. */
   async flush(): Promise<void> {
     this.#cancelTimer();
+    // Records parked by a sick disk get one more round of attempts (not a wait for ever).
+    if (this.#parked.length > 0 && this.#draining === undefined) await this.#drain();
     while (this.#queued > 0 || this.#draining !== undefined) await (this.#draining ?? this.#drain());
   }
 
@@ -173,11 +201,13 @@ export class WriteQueue {
     if (write.kind === 'log') this.#droppedLogs++;
   }
 
-  // Evict the oldest row of the lowest-value tier, if it is not more valuable than the newcomer.
+  // Evict the oldest row of the lowest-value tier, if it is not more valuable than the newcomer
+  // (parked records count as the oldest records).
   #evictFor(incoming: WriteTier): boolean {
     for (let t = 2; t >= incoming; t--) {
-      const victim = this.#tiers[t as WriteTier].shift();
+      const victim = t === 0 && this.#parked.length > 0 ? this.#parked.shift() : this.#tiers[t as WriteTier].shift();
       if (victim !== undefined) {
+        this.#bytes -= writeBytes(victim);
         this.#drop(victim);
         return true;
       }
@@ -213,21 +243,25 @@ export class WriteQueue {
   #drain(): Promise<void> {
     this.#draining ??= (async () => {
       try {
-        while (this.#queued > 0) {
+        let first = true;
+        while (this.#queued > 0 || (first && this.#parked.length > 0)) {
+          first = false;
           await this.#write(this.#take());
           // Let sockets and timers run between batches: a backlog must not stall the media path.
           await yieldToLoop();
         }
       } finally {
         this.#draining = undefined;
-        if (this.#queued > 0 && !this.#closed) this.#schedule();
+        if ((this.#queued > 0 || this.#parked.length > 0) && !this.#closed) this.#schedule();
       }
     })();
     return this.#draining;
   }
 
   #take(): StoreWrite[] {
-    const batch: StoreWrite[] = [];
+    // Parked records first (they are the oldest), whole: a batch may exceed maxBatch by them.
+    const batch: StoreWrite[] = this.#parked;
+    this.#parked = [];
     for (const fifo of this.#tiers) {
       while (batch.length < this.#maxBatch) {
         const w = fifo.shift();
@@ -235,8 +269,27 @@ export class WriteQueue {
         batch.push(w);
       }
     }
+    for (const w of batch) this.#bytes -= writeBytes(w);
     this.#inflight = batch.length;
     return batch;
+  }
+
+  // A batch the backend refused with a transient error, retries spent: records wait for the
+  // next batch (bounded: they count against the queue's rows and bytes); the rest is dropped.
+  #giveUp(batch: readonly StoreWrite[]): void {
+    for (const w of batch) {
+      if (this.#closed || tierOf(w) !== 0) {
+        this.#drop(w);
+        continue;
+      }
+      const bytes = writeBytes(w);
+      if (this.#queued + this.#parked.length >= this.#maxPending || this.#bytes + bytes > this.#maxBytes) {
+        this.#drop(w);
+        continue;
+      }
+      this.#parked.push(w);
+      this.#bytes += bytes;
+    }
   }
 
   async #write(batch: StoreWrite[]): Promise<void> {
@@ -257,7 +310,7 @@ export class WriteQueue {
           this.#failures++;
           // Closing (shutdown) allows no more retries: a sick disk must not hold up exit.
           if (attempt >= this.#maxRetries || this.#closed) {
-            for (const w of batch) this.#drop(w);
+            this.#giveUp(batch);
             return;
           }
           await this.#sleep(this.#backoff(attempt + 1));

@@ -56,6 +56,33 @@ export function tierOf(w: StoreWrite): WriteTier {
   }
 }
 
+/**
+ * About how many bytes of memory a queued write holds (its strings as UTF-16 plus a fixed
+ * overhead): what the queue's byte bound counts. An estimate, cheap and never below the truth
+ * by much, not an exact heap size.
+ */
+export function writeBytes(w: StoreWrite): number {
+  const str = (...texts: Array<string | undefined>): number => texts.reduce((n, t) => n + (t?.length ?? 0) * 2, 0);
+  switch (w.kind) {
+    case 'stream_started':
+      return 200 + str(w.start.streamId, w.start.callId, w.start.accountId, w.start.from, w.start.to, w.start.format, w.extraHeadersJson);
+    case 'counters':
+      return 150 + str(w.streamId);
+    case 'stream_ended':
+      return 200 + str(w.streamId, w.end.hangup.reason, w.end.hangup.code);
+    case 'status_callback':
+      return 200 + str(w.row.event, w.row.streamId, w.row.callId) + Object.entries(w.row.fields).reduce((n, [k, v]) => n + str(k, v) + 40, 0);
+    case 'event':
+      return 120 + str(w.streamId, w.type, w.dataJson);
+    case 'turn':
+      return 200 + str(w.streamId, w.turn.userText, w.turn.botText, w.turn.heardText, w.ledgerJson);
+    case 'log':
+      return 120 + str(w.streamId, w.line.msg, w.fieldsJson);
+    case 'recording':
+      return 120 + str(w.streamId, w.path);
+  }
+}
+
 /** Size limits of stored fields. */
 export const LIMITS = {
   id: 128,

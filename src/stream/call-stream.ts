@@ -75,6 +75,8 @@ export interface CallStreamOptions {
   readonly audioQueueFrames?: number;
   /** Answer-request parameters carried to the stream (see the server's call context). */
   readonly callParams?: Readonly<Record<string, string>>;
+  /** The only stream id `start` may carry (a browser phone token is bound to one); another closes the stream with 1008. */
+  readonly expectedStreamId?: string;
   /** REST client for hangup() and transfer(). */
   readonly rest?: PlivoRestClient;
   /** The URL Plivo should fetch to transfer the call to `to` (the server serves it). */
@@ -373,6 +375,12 @@ export class CallStream {
     if (this.#state !== 'connecting') {
       this.counters.badFrames++;
       this.#warn(new StreamError('STREAM_ALREADY_STARTED', 'a second start message was ignored'));
+      return;
+    }
+    const granted = this.#o.expectedStreamId;
+    if (granted !== undefined && msg.start.streamId !== granted) {
+      const error = new StreamError('STREAM_ID_NOT_GRANTED', 'start carries a stream id other than the one this session was granted');
+      this.#end({ by: 'protocol', reason: 'stream id not granted', error }, CLOSE.POLICY, false);
       return;
     }
     const { mediaFormat } = msg.start;

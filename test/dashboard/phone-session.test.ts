@@ -17,7 +17,7 @@ describe('browser phone sessions', () => {
     expect(tokens.verify(`${a.token}x`)).toBeUndefined();
     expect(tokens.verify(a.token.replace(/^./, (c) => (c === 'e' ? 'f' : 'e')))).toBeUndefined();
     expect(tokens.verify('x'.repeat(2000))).toBeUndefined();
-    expect(tokens.verify(a.token)).toEqual({ CallUUID: a.callId, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' });
+    expect(tokens.verify(a.token)).toEqual({ params: { CallUUID: a.callId, From: PHONE_CALLER, To: 'agent', Direction: 'inbound', CallerName: 'Browser phone' }, streamId: a.streamId });
     expect(tokens.verify(a.token)).toBeUndefined();
     const b = tokens.mint();
     now += 60_001;
@@ -42,7 +42,7 @@ describe('browser phone sessions', () => {
       expect(session.format).toEqual({ name: 'mulaw/8000', encoding: 'audio/x-mulaw', sampleRate: 8000 });
       expect(session.streamPath).toBe(`/plivo/stream?phone=${encodeURIComponent(session.token)}`);
 
-      const client = await StreamClient.connect(`${d.http.replace('http', 'ws')}${session.streamPath}`);
+      const client = await StreamClient.connect(`${d.http.replace('http', 'ws')}${session.streamPath}`, { streamId: session.streamId, callId: session.callId });
       client.start(STREAM_FORMATS['mulaw/8000']);
       for (let i = 0; i < 10; i++) client.media(new Uint8Array(160).fill(0xff));
       // The agent greets this caller like any other.
@@ -52,6 +52,30 @@ describe('browser phone sessions', () => {
       await until(async () => (await d.store.getStream(client.streamId))?.status === 'ended', 'the phone call to be stored as ended');
       const stored = await d.store.getStream(client.streamId);
       expect(stored).toMatchObject({ callId: client.callId, from: PHONE_CALLER, to: 'agent', direction: 'inbound', hangup: { by: 'caller' } });
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('binds a phone token to the stream id it was minted for: a start with another id is closed with 1008, nothing stored', async () => {
+    const d = await startDashboardServer({ server: { authToken: 'plivo-auth-token-for-the-test' } });
+    try {
+      const ws = d.http.replace('http', 'ws');
+      const mint = async (): Promise<{ token: string; streamId: string; callId: string; streamPath: string }> => (await (await fetch(`${d.http}/api/phone`, { method: 'POST' })).json()) as never;
+      // A victim's earlier call, then a session minted for another stream that claims the victim's id.
+      const victim = await mint();
+      const first = await StreamClient.connect(`${ws}${victim.streamPath}`, { streamId: victim.streamId, callId: victim.callId });
+      first.start();
+      await until(async () => (await d.store.getStream(victim.streamId)) !== undefined, 'the first call to be stored');
+      await first.close();
+      const session = await mint();
+      const client = await StreamClient.connect(`${ws}${session.streamPath}`, { streamId: victim.streamId });
+      client.start();
+      await client.waitFor(() => client.closed !== undefined, 10_000, 'the close');
+      expect(client.closed).toEqual({ code: 1008, reason: 'stream id not granted' });
+      await d.store.flush();
+      expect((await d.store.listStreams()).streams.map((s) => s.streamId)).toEqual([victim.streamId]);
+      expect(await d.store.getStream(victim.streamId)).toMatchObject({ callId: victim.callId });
     } finally {
       await d.close();
     }

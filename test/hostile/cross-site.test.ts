@@ -18,7 +18,7 @@ describe('cross-site WebSocket upgrades', () => {
     target = await startTarget();
     const t = target;
     // A phone-session verifier like the dashboard's: one good token, usable any number of times here.
-    t.srv.server.acceptStreamTokens((token) => (token === 'good-session' ? { CallUUID: 'browser-call', From: 'browser-phone' } : undefined));
+    t.srv.server.acceptStreamTokens((token) => (token === 'good-session' ? { params: { CallUUID: 'browser-call', From: 'browser-phone' }, streamId: 'browser-stream' } : undefined));
     const ws = t.srv.streamUrl;
     const own = `http://127.0.0.1:${t.srv.port}`;
     const N = 25;

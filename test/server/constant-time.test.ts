@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 
-const compare = vi.hoisted(() => ({ calls: 0 }));
+const compare = vi.hoisted(() => ({ calls: 0, gcmTags: 0 }));
 vi.mock('node:crypto', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:crypto')>();
   return {
@@ -13,6 +13,16 @@ vi.mock('node:crypto', async (importOriginal) => {
     timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
       compare.calls++;
       return real.timingSafeEqual(a, b);
+    },
+    // Sealed tokens are authenticated by AES-256-GCM: OpenSSL compares the tag in constant time.
+    createDecipheriv: (...args: Parameters<typeof real.createDecipheriv>) => {
+      const d = real.createDecipheriv(...args) as import('node:crypto').DecipherGCM;
+      const setAuthTag = d.setAuthTag.bind(d);
+      d.setAuthTag = (tag: NodeJS.ArrayBufferView) => {
+        if (args[0] === 'aes-256-gcm' && tag.byteLength === 16) compare.gcmTags++;
+        return setAuthTag(tag);
+      };
+      return d;
     },
   };
 });
@@ -57,12 +67,16 @@ describe('constant-time comparisons', () => {
     expect(compare.calls).toBe(1);
   });
 
-  it('a browser phone token\'s MAC is compared with timingSafeEqual', () => {
+  it('browser phone and call context tokens are checked by their full 16-byte AES-GCM tag, never a string compare', () => {
     const tokens = new PhoneTokens();
     const { token } = tokens.mint();
-    compare.calls = 0;
-    expect(tokens.verify(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+    compare.gcmTags = 0;
+    // A character in the middle: all six of its bits are data (the last one may hold padding bits).
+    const mid = Math.floor(token.length / 2);
+    expect(tokens.verify(`${token.slice(0, mid)}${token[mid] === 'A' ? 'B' : 'A'}${token.slice(mid + 1)}`)).toBeUndefined();
     expect(tokens.verify(token)).toBeDefined();
-    expect(compare.calls).toBe(2);
+    const codec = new CallContextCodec('TOKEN_0123456789');
+    expect(codec.decode(codec.encode({ From: '+14155550100' }))).toEqual({ From: '+14155550100' });
+    expect(compare.gcmTags).toBe(3);
   });
 });

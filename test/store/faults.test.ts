@@ -61,6 +61,31 @@ describe('store faults', () => {
     expect(store.stats().droppedRows).toBe(full.droppedRows);
   });
 
+  it('disk full while a call is live: its end and the next call\'s record are kept and written once space returns, without a restart', async () => {
+    const { store } = open({ maxBatch: 500 });
+    store.streamStarted({ streamId: 'live-a', callId: 'a', format: 'mulaw/8000', startedAt: 1 });
+    await store.flush();
+    const db = store.database;
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    // The disk is full: call A ends, call B starts and ends, both with a log too big to fit.
+    store.streamEnded('live-a', { endedAt: 100, hangup: { by: 'caller', reason: 'bye' } });
+    writeLogs(store, 'live-a', 100);
+    store.streamStarted({ streamId: 'next-b', callId: 'b', format: 'mulaw/8000', startedAt: 200 });
+    store.streamEnded('next-b', { endedAt: 300, hangup: { by: 'agent', reason: 'done' } });
+    writeLogs(store, 'next-b', 100, 100);
+    await store.flush();
+    expect(store.stats().lastError?.backendCode).toMatch(/^SQLITE_FULL/);
+    expect(store.stats().pendingWrites).toBe(3);
+    expect((await store.getStream('live-a'))?.status).toBe('live');
+    expect(await store.getStream('next-b')).toBeUndefined();
+
+    // Space returns: the backoff timer writes the kept records, no new write or restart needed.
+    db.pragma('max_page_count = 1073741823');
+    await expect.poll(async () => (await store.getStream('live-a'))?.status, { timeout: 10_000 }).toBe('ended');
+    expect(await store.getStream('next-b')).toMatchObject({ callId: 'b', status: 'ended', hangup: { by: 'agent' } });
+    expect(store.stats().pendingWrites).toBe(0);
+  });
+
   it('read-only database (SQLITE_READONLY): writes are counted as failed, nothing throws, and they resume', async () => {
     const { store } = open();
     store.database.pragma('query_only = ON');
@@ -69,14 +94,15 @@ describe('store faults', () => {
       writeLogs(store, 'ro', 10);
     }).not.toThrow();
     await store.flush();
-    expect(store.stats()).toMatchObject({ droppedRows: 11, writtenRows: 0, pendingWrites: 0 });
+    // The logs are dropped; the stream's record is kept for the next attempt.
+    expect(store.stats()).toMatchObject({ droppedRows: 10, writtenRows: 0, pendingWrites: 1 });
     expect(store.stats().lastError?.backendCode).toMatch(/^SQLITE_READONLY/);
     store.database.pragma('query_only = OFF');
-    store.streamStarted({ streamId: 'ro', callId: 'c', format: 'mulaw/8000', startedAt: 1 });
     writeLogs(store, 'ro', 10);
     await store.flush();
-    expect(store.stats()).toMatchObject({ writtenRows: 11, droppedRows: 11 });
+    expect(store.stats()).toMatchObject({ writtenRows: 11, droppedRows: 10, pendingWrites: 0 });
     expect(await logCount(store, 'ro')).toBe(10);
+    expect(await store.getStream('ro')).toMatchObject({ callId: 'c', status: 'live' });
   });
 
   it('locked by another process (SQLITE_BUSY): a short lock is ridden out by retries with no loss', async () => {

@@ -131,8 +131,8 @@ describe('CallRecorder', () => {
   });
 
   it('keeps a stream id from escaping the recordings directory', async () => {
-    expect(recordingFileName('../../etc/passwd')).toBe('__.._etc_passwd.wav');
-    expect(recordingFileName('')).toBe('stream.wav');
+    expect(recordingFileName('../../etc/passwd')).toBe('_2e_2e_2f_2e_2e_2fetc_2fpasswd.wav');
+    expect(recordingFileName('')).toBe('_.wav');
     const d = dir();
     const rec = await CallRecorder.open({ streamId: '../evil/../id', sampleRate: 8000, dir: d });
     expect(rec.path.startsWith(`${d}/`)).toBe(true);

@@ -48,6 +48,30 @@ function setup(options: WriteQueueOptions = {}): { q: WriteQueue; sink: Recordin
 }
 
 describe('WriteQueue', () => {
+  it('is bounded in bytes: big rows evict logs first, records parked by a sick disk count too, and are retried first', async () => {
+    const big = (i: number): StoreWrite => writes.log('s', { at: i, level: 'debug', msg: 'x'.repeat(1900) });
+    const { q, sink, clock } = setup({ maxPendingBytes: 64 * 1024, maxRetries: 0, retryBaseMs: 10, retryMaxMs: 10 });
+    for (let i = 0; i < 100; i++) q.push(big(i));
+    expect(q.pendingBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(q.stats().pendingWrites).toBeLessThan(20);
+    expect(q.stats().droppedLogRows).toBeGreaterThan(80);
+    // A record pushed into a queue full of logs evicts logs, not itself.
+    q.push(writes.streamEnded('s', { endedAt: 5, hangup: { by: 'caller', reason: 'bye' } }));
+    sink.failures.push(full());
+    clock.advance(200);
+    await vi.waitFor(() => expect(q.stats().writeErrors).toBe(1));
+    // The batch failed: its logs are dropped, its record is parked (still bounded) and goes first next time.
+    expect(q.stats().pendingWrites).toBe(1);
+    expect(q.pendingBytes).toBeGreaterThan(0);
+    q.push(log('after'));
+    // The next batch (after the interval and the sick disk's backoff) carries the record first.
+    await vi.waitFor(() => {
+      clock.advance(50);
+      expect(sink.batches.at(-1)).toEqual(['stream_ended', 'log:after']);
+    });
+    expect(q.pendingBytes).toBe(0);
+  });
+
   it('holds writes for the flush interval, then writes them in one batch', async () => {
     const { q, sink, clock } = setup();
     q.push(log('a'));

@@ -20,6 +20,8 @@ export interface ClientOptions {
   autoPong?: boolean;
   /** Reuse a call id (a reconnect of the same call, as Plivo retries a dropped stream). */
   callId?: string;
+  /** The stream id `start` carries (default a new UUID): a browser phone session's, or a reused one. */
+  streamId?: string;
 }
 
 export function signedHeaders(url: string, authToken: string, nonce = randomUUID()): Record<string, string> {
@@ -49,7 +51,7 @@ export function tryUpgrade(url: string, headers: Record<string, string> = {}): P
 export class StreamClient {
   readonly ws: WebSocket;
   readonly received: Received[] = [];
-  readonly streamId = randomUUID();
+  readonly streamId: string;
   readonly callId: string;
   format: StreamFormat = STREAM_FORMATS['mulaw/8000'];
   closed: { code: number; reason: string } | undefined;
@@ -59,9 +61,10 @@ export class StreamClient {
   #listeners = new Set<() => void>();
   readonly #playout: boolean;
 
-  private constructor(ws: WebSocket, playout: boolean, callId: string) {
+  private constructor(ws: WebSocket, playout: boolean, callId: string, streamId: string) {
     this.ws = ws;
     this.callId = callId;
+    this.streamId = streamId;
     this.#playout = playout;
     ws.on('message', (data: Buffer) => {
       const at = performance.now();
@@ -80,7 +83,7 @@ export class StreamClient {
     const headers = { ...(options.headers ?? {}), ...(options.authToken ? signedHeaders(options.signUrl ?? url, options.authToken) : {}) };
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers, autoPong: options.autoPong ?? true });
-      const client = new StreamClient(ws, options.playout ?? false, options.callId ?? randomUUID());
+      const client = new StreamClient(ws, options.playout ?? false, options.callId ?? randomUUID(), options.streamId ?? randomUUID());
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
       ws.once('unexpected-response', (_r, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));

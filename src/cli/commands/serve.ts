@@ -51,10 +51,12 @@ export function serveCommand(): Command {
     .option('--max-streams <n>', 'concurrent stream limit (env MAX_STREAMS, default 500)')
     .option('--ping-interval <seconds>', 'WebSocket ping period (env PING_INTERVAL, default 10)')
     .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(LOG_LEVELS))
+    .option('--log-full-numbers', 'log phone numbers in full; by default only their last 4 digits (env LOG_FULL_NUMBERS)')
     .option('--db <path>', 'SQLite file for stream records (env CALLWIRE_DB, default data/callwire.db)')
     .option('--no-store', 'keep no stream records (env CALLWIRE_NO_STORE)')
     .option('--record', 'record every call as a stereo WAV (env RECORD_CALLS)')
     .option('--recordings-dir <dir>', 'where recordings go (env RECORDINGS_DIR, default data/recordings)')
+    .option('--recordings-max-gb <gb>', 'cap of the recordings directory in GB; the oldest recordings are deleted past it (env RECORDINGS_MAX_GB, default no cap)')
     .option('--retention-days <days>', 'delete records older than this; 0 keeps them (env RETENTION_DAYS, default 30)')
     .option('--alert-webhook <url>', 'POST alerts here as JSON (env ALERT_WEBHOOK_URL)')
     .option('--agent <kind>', 'auto (AI agent when provider keys are set, else built-in), ai, builtin or echo (env CALLWIRE_AGENT)')
@@ -65,7 +67,7 @@ export function serveCommand(): Command {
       // commander's --no-store sets `store: false`; the setting is `noStore`.
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
-      const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
+      const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined, fullNumbers: cfg.logFullNumbers });
       const selected = selectAgent(cfg.agent as AgentChoice, process.env);
       logger.info({ agent: selected.kind }, `serving ${selected.reason}`);
       try {
@@ -74,13 +76,13 @@ export function serveCommand(): Command {
         await store?.close();
         throw e;
       }
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir, maxBytes: cfg.recordingsMaxGb === undefined ? undefined : Math.round(cfg.recordingsMaxGb * 1e9) } : undefined });
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
       const where = await server.listen(cfg.port, cfg.host);
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
-      logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
+      logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}${cfg.recordingsMaxGb === undefined ? '' : ` (at most ${cfg.recordingsMaxGb} GB, oldest deleted first)`}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
       if (!cfg.publicUrl) {
