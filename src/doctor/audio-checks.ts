@@ -79,7 +79,12 @@ function rateCheck(report: CallReport, format: StreamFormat): CheckResult {
   const heard = report.recording?.heard;
   if (heard === undefined || report.metrics.botAudioMs === 0) return result('audio.rate', 'skip', 'no audio was played to the caller (see audio.first)', { voicedMs: 0 });
   const v = judgeRate(heard, report.recording?.sampleRate ?? format.sampleRate);
-  const data = { voicedMs: v.pitch.voicedFrames * 20, ...(v.pitch.medianHz === undefined ? {} : { medianPitchHz: v.pitch.medianHz }) };
+  const lowBand = v.kind === 'plausible' || v.kind === 'too-high' ? v.lowBand : undefined;
+  const data = {
+    voicedMs: v.pitch.voicedFrames * 20,
+    ...(v.pitch.medianHz === undefined ? {} : { medianPitchHz: v.pitch.medianHz }),
+    ...(lowBand === undefined ? {} : { lowBand: Math.round(lowBand * 100) / 100 }),
+  };
   const pitch = `median voice pitch ${v.pitch.medianHz} Hz`;
   switch (v.kind) {
     case 'plausible':
@@ -92,7 +97,11 @@ function rateCheck(report: CallReport, format: StreamFormat): CheckResult {
     }
     case 'too-high': {
       const real = format.sampleRate / 2;
-      return result('audio.rate', 'fail', `${pitch}: far above any adult voice; this is audio made at about ${real} Hz played as ${format.sampleRate} Hz, so callers hear it fast and high`, data, {
+      const why =
+        v.by === 'pitch'
+          ? `${pitch}: far above any adult voice`
+          : `${pitch} with only ${Math.round((v.lowBand ?? 0) * 100)}% of its energy below 1 kHz: a real voice keeps most of it there (its first formant), so this is a lower voice with every frequency doubled`;
+      return result('audio.rate', 'fail', `${why}; this is audio made at about ${real} Hz played as ${format.sampleRate} Hz, so callers hear it fast and an octave high`, data, {
         fix: `resample the audio to ${format.sampleRate} Hz before encoding it, or declare a ${real} Hz contentType in both the Stream XML and playAudio`,
       });
     }

@@ -1,0 +1,77 @@
+// Issue 18, "doctor, round 2": the doctor against small broken Plivo stream servers written
+// from scratch (broken-servers.ts: plain node:http + ws, one fault each), each of which
+// today's doctor missed or misnamed, and against healthy servers (callwire's built-in, echo
+// and LLM-on-fakes agents, the doctor's own test app and the from-scratch server without a
+// fault), which must show no warning or failure at all. Runs concurrently with short
+// timings (FAST) so the file stays a few seconds per server.
+import { describe, expect, it } from 'vitest';
+import { builtinAgent } from '../../src/agent/builtin.js';
+import { type DoctorOptions, type DoctorReport, runDoctor } from '../../src/doctor/index.js';
+import { startRig } from '../support/agent-rig.js';
+import { check, FAST, problems } from '../support/doctor.js';
+import { startDoctorApp } from '../support/doctor-app.js';
+import { startServer } from '../support/server.js';
+import { type BrokenServerOptions, startBrokenServer } from './broken-servers.js';
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Run the doctor against a server that is closed afterwards, whatever happens. */
+async function diagnose<S extends Closable>(start: Promise<S>, options: (s: S) => DoctorOptions): Promise<DoctorReport> {
+  const server = await start;
+  try {
+    return await runDoctor({ ...FAST, ...options(server) });
+  } finally {
+    await server.close();
+  }
+}
+
+function broken(o: BrokenServerOptions, extra: DoctorOptions = {}): Promise<DoctorReport> {
+  return diagnose(startBrokenServer(o), (s) => ({ answerUrl: s.answerUrl, ...extra }));
+}
+
+describe.concurrent('doctor round 2: broken servers are named by their real cause', () => {
+  it('1. speech made at 8 kHz declared as L16 16 kHz: audio.rate fails although the pitch is in the normal band', async () => {
+    const report = await broken({ fault: 'double-rate' });
+    const rate = check(report, 'audio.rate');
+    expect(rate.status).toBe('fail');
+    expect(rate.data.medianPitchHz).toBeGreaterThan(150);
+    expect(rate.data.medianPitchHz).toBeLessThan(300);
+    expect(rate.data.lowBand).toBeLessThan(0.55);
+    expect(rate.seen).toContain('below 1 kHz');
+    expect(rate.seen).toContain('about 8000 Hz played as 16000 Hz');
+    expect(rate.fix).toContain('resample the audio to 16000 Hz');
+    expect(check(report, 'audio.content-type').status).toBe('ok');
+  });
+});
+
+describe.concurrent('doctor round 2: no new false alarm on healthy servers', () => {
+  it('the from-scratch server without a fault', async () => {
+    const report = await broken({ fault: 'none' }, { idleMs: 2500 });
+    expect(problems(report)).toEqual([]);
+    expect(check(report, 'audio.rate').status).toBe('ok');
+  });
+
+  it('the doctor test app (greets, echoes) at mu-law 8 kHz and L16 16 kHz', async () => {
+    for (const format of ['mulaw/8000', 'l16/16000'] as const) {
+      const report = await diagnose(startDoctorApp({ format }), (a) => ({ answerUrl: a.answerUrl, idleMs: 2500 }));
+      expect(problems(report), format).toEqual([]);
+    }
+  });
+
+  it("callwire's echo handler (no greeting: speaks while the caller does)", async () => {
+    const report = await diagnose(startServer(), (s) => ({ answerUrl: `${s.http}/plivo/answer`, idleMs: 2500, budget: { ...FAST.budget, firstAudioMs: 500 } }));
+    expect(problems(report)).toEqual([]);
+  });
+
+  it("callwire's built-in agent", async () => {
+    const report = await diagnose(startServer({ agent: builtinAgent() }), (s) => ({ answerUrl: `${s.http}/plivo/answer`, idleMs: 2500 }));
+    expect(problems(report)).toEqual([]);
+  });
+
+  it("callwire's LLM agent on fake Deepgram and OpenAI", async () => {
+    const report = await diagnose(startRig({ agent: { greeting: 'Hello, how can I help?' } }), (r) => ({ answerUrl: r.answerUrl, idleMs: 2500 }));
+    expect(problems(report)).toEqual([]);
+  });
+});
