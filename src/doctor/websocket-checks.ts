@@ -85,10 +85,45 @@ function serverPingsCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): C
   });
 }
 
+// RFC 6455 §7.4.1 names of the close codes a server sends when something went wrong on its side.
+const CLOSE_NAMES: Readonly<Record<number, string>> = {
+  1001: 'going away',
+  1002: 'protocol error',
+  1003: 'unsupported data',
+  1007: 'invalid payload data',
+  1008: 'policy violation',
+  1009: 'message too big',
+  1011: 'internal error',
+  1012: 'service restart',
+  1013: 'try again later',
+};
+
+// A reason that says the close was about the silence: that is what the idle advice is for.
+const IDLE_REASON = /idle|time(d)? ?out|inactiv|no (data|media|audio|traffic)|silen/i;
+
+/**
+ * A close the server made because something failed on its side (the guide's "Server crash"),
+ * not because the stream was quiet: 1011 (internal error) always; any other code the server
+ * sent with a reason, unless the reason is about idleness. 1005/1006 carry no reason.
+ */
+function isServerError(closed: NonNullable<IdleProbeResult['closed']>): boolean {
+  if (closed.code === 1011) return true;
+  if (closed.code === 1005 || closed.code === 1006 || closed.reason === '') return false;
+  return !IDLE_REASON.test(closed.reason);
+}
+
 function idleCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): CheckResult {
   const closed = probe.closed;
   if (closed === undefined) {
     return result('websocket.idle', 'ok', `an idle stream (start, then nothing) stayed open for ${s(probe.observedMs)}`, { openMs: probe.observedMs });
+  }
+  if (isServerError(closed)) {
+    const name = CLOSE_NAMES[closed.code];
+    const code = `${closed.code}${name === undefined ? '' : ` (${name})`}`;
+    const reason = closed.reason === '' ? ' and no reason' : ` and the reason "${closed.reason}"`;
+    return result('websocket.idle', 'fail', `the server closed the stream after ${s(closed.atMs)} with code ${code}${reason}: a server error, not a timeout`, { openMs: closed.atMs, closeCode: closed.code }, {
+      fix: `look in the server's logs at that moment for the error behind close ${closed.code}; catch errors in the stream handler so one failure does not end the call, and keep the stream open until Plivo sends stop (the guide: "Server crash: implement graceful error handling")`,
+    });
   }
   const how = closed.code === 1006 ? 'dropped without a close frame (1006)' : `closed it with code ${closed.code}${closed.reason === '' ? '' : ` "${closed.reason}"`}`;
   return result('websocket.idle', 'fail', `the server ${how} after ${s(closed.atMs)} of silence (the doctor waits ${s(ctx.idleMs)})`, { openMs: closed.atMs, closeCode: closed.code }, {

@@ -44,6 +44,17 @@ describe.concurrent('doctor round 2: broken servers are named by their real caus
     expect(rate.fix).toContain('resample the audio to 16000 Hz');
     expect(check(report, 'audio.content-type').status).toBe('ok');
   });
+  it('3. a handler that crashes (close 1011 with a reason): a server error with code, reason and the logs, not idle advice', async () => {
+    const report = await broken({ fault: 'crash-1011', crashAfterMs: 800 });
+    const idle = check(report, 'websocket.idle');
+    expect(idle.status).toBe('fail');
+    expect(idle.seen).toContain('1011');
+    expect(idle.seen).toContain("TypeError: Cannot read properties of undefined (reading 'text')");
+    expect(idle.seen).toContain('server error');
+    expect(idle.fix).toContain("server's logs");
+    expect(idle.fix).not.toContain('idle timeout');
+    expect(idle.data.closeCode).toBe(1011);
+  });
 });
 
 describe.concurrent('doctor round 2: no new false alarm on healthy servers', () => {
