@@ -152,7 +152,7 @@ function checksOf(o: ResolvedDoctorOptions, answer: AnswerSide | undefined, stre
   } else out.push(...skippedTarget('stream', 'no stream URL: the answer XML was not usable (see xml.parse)'));
   out.push(...tlsFor(answer, stream, o));
   const signed = o.authToken !== undefined;
-  out.push(...websocketChecks(stream?.idle, { signed, idleMs: o.idleMs, timeoutMs: o.timeoutMs, path: stream?.probe.url?.pathname ?? '/' }));
+  out.push(...websocketChecks(stream?.idle, { signed, idleMs: o.idleMs, timeoutMs: o.timeoutMs, path: stream?.probe.url?.pathname ?? '/', host: stream?.probe.host ?? '' }));
   out.push(
     ...signatureChecks(answer?.fetch, stream?.signatures, {
       authToken: o.authToken,

@@ -4,6 +4,7 @@
  * pings to keep connection alive"), and an idle stream survives the idle period.
  */
 import type { IdleProbeResult } from './idle-probe.js';
+import { tunnelErrorPage } from './tunnel-check.js';
 import { type CheckResult, result } from './types.js';
 import { describeUpgrade } from './upgrade.js';
 
@@ -13,6 +14,8 @@ export interface WebSocketCheckContext {
   readonly idleMs: number;
   readonly timeoutMs: number;
   readonly path: string;
+  /** The stream URL's host (to recognise tunnel services). */
+  readonly host: string;
 }
 
 // Servers commonly ping every 10 to 20 s: a shorter watch without a ping proves nothing.
@@ -43,6 +46,13 @@ function handshakeCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): Che
     case 'refused': {
       const data = { status: up.status, ms: up.ms };
       const seen = `the upgrade was refused: ${describeUpgrade(up)}`;
+      // A tunnel's error page is not the server's answer: its 404 or 502 says nothing about the path.
+      const tunnel = tunnelErrorPage(up, ctx.host);
+      if (tunnel !== undefined) {
+        return result('websocket.handshake', 'fail', `${tunnel}; the server behind it was never reached (${describeUpgrade(up).slice(0, 60)})`, data, {
+          fix: 'restart the tunnel (ngrok http PORT; cloudflared tunnel run NAME) and, if its address changed, put the new wss:// URL in the <Stream> element (see url.tunnel)',
+        });
+      }
       if (up.status === 401 || up.status === 403) {
         return ctx.signed
           ? result('websocket.handshake', 'fail', `${seen}, although it was signed (see signature.signed)`, data, { fix: 'see signature.signed' })

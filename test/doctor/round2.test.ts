@@ -11,7 +11,7 @@ import { startRig } from '../support/agent-rig.js';
 import { check, FAST, problems } from '../support/doctor.js';
 import { startDoctorApp } from '../support/doctor-app.js';
 import { startServer } from '../support/server.js';
-import { type BrokenServerOptions, startBrokenServer } from './broken-servers.js';
+import { type BrokenServerOptions, startBrokenServer, startOfflineTunnel } from './broken-servers.js';
 
 interface Closable {
   close(): Promise<void>;
@@ -54,6 +54,15 @@ describe.concurrent('doctor round 2: broken servers are named by their real caus
     expect(idle.fix).toContain("server's logs");
     expect(idle.fix).not.toContain('idle timeout');
     expect(idle.data.closeCode).toBe(1011);
+  });
+  it.each(['ngrok', 'cloudflare'] as const)('4. an offline %s tunnel on the stream URL: named as a tunnel, not a wrong path', async (kind) => {
+    const report = await diagnose(startOfflineTunnel(kind), (s) => ({ streamUrl: s.streamUrl, call: false, idleMs: 0 }));
+    const handshake = check(report, 'websocket.handshake');
+    expect(handshake.status).toBe('fail');
+    expect(handshake.seen).toContain(kind === 'ngrok' ? 'ERR_NGROK_3200 (HTTP 404): the tunnel is offline' : 'Cloudflare answers HTTP 530');
+    expect(handshake.seen).not.toContain('nothing serves');
+    expect(handshake.fix).toContain('restart the tunnel');
+    expect(handshake.fix).not.toContain('fix the path');
   });
 });
 
