@@ -9,6 +9,7 @@ import type { CallEvent } from '../emulator/events.js';
 import type { CallReport } from '../emulator/report.js';
 import type { StreamFormat } from '../protocol/format.js';
 import type { CallProbeResult } from './call-probe.js';
+import type { LateGreeting } from './late-greeting.js';
 import { judgeRate } from './pitch.js';
 import { type CheckResult, result } from './types.js';
 
@@ -18,6 +19,8 @@ export interface AudioCheckContext {
   readonly answerTimeoutMs: number;
   /** Why there is no call, when there is none. */
   readonly noCall: string;
+  /** A greeting that came after the doctor's wait (see late-greeting.ts). */
+  readonly late?: LateGreeting;
 }
 
 // Codes other checks own; audio.protocol reports the rest.
@@ -143,7 +146,7 @@ function protocolCheck(report: CallReport): CheckResult {
   });
 }
 
-function firstAudioCheck(call: CallProbeResult): CheckResult {
+function firstAudioCheck(call: CallProbeResult, late: LateGreeting | undefined): CheckResult {
   const report = call.report;
   const start = events(report, 'start_sent')[0];
   const first = events(report, 'bot_audio').find((e) => e.phase === 'start');
@@ -151,7 +154,7 @@ function firstAudioCheck(call: CallProbeResult): CheckResult {
   const notes = call.notes.length === 0 ? '' : ` (${call.notes.join('; ')})`;
   if (first !== undefined) {
     const afterMs = start === undefined ? first.t : first.t - start.t;
-    const what = call.greeted ? 'a greeting' : 'after the caller spoke';
+    const what = call.greeted ? 'a greeting' : late !== undefined ? `a late greeting${late.overCallerMs === undefined ? '' : ', over the caller'}: see latency.first-audio` : 'after the caller spoke';
     return result('audio.first', 'ok', `first bot audio ${Math.round(afterMs)} ms after start (${what}); ${s(audioMs)} heard in all${notes}`, { afterMs, audioMs });
   }
   const data = { audioMs };
@@ -208,7 +211,7 @@ export function audioChecks(call: CallProbeResult | undefined, format: StreamFor
   if (call === undefined || format === undefined) return skipAll(ctx.noCall);
   if (!call.connected) return skipAll(`the emulated call could not connect, as Plivo would not: ${(call.error ?? 'unknown error').slice(0, 200)}`);
   const report = call.report;
-  const first = firstAudioCheck(call);
+  const first = firstAudioCheck(call, ctx.late);
   return [
     first,
     responseCheck(call, first.status === 'ok', ctx),

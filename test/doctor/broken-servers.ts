@@ -116,8 +116,9 @@ function onStream(ws: WebSocket, o: Required<BrokenServerOptions>, wire: Wire): 
     if (loud) {
       heard++;
       quietMs = 0;
-      // Barge-in: whoever it heard, the bot stops talking.
-      if (heard === 5 && playing()) {
+      // Barge-in: whoever it heard, the bot stops talking (the late greeter has none: its
+      // greeting plays out over the caller, as in simple bots).
+      if (heard === 5 && playing() && o.fault !== 'late-greeting') {
         queue.length = 0;
         send({ event: 'clearAudio', streamId });
       }
@@ -174,6 +175,8 @@ function closer(server: Server, wss?: WebSocketServer): () => Promise<void> {
 export async function startBrokenServer(options: BrokenServerOptions = {}): Promise<BrokenServer> {
   const o: Required<BrokenServerOptions> = { fault: options.fault ?? 'none', greetDelayMs: options.greetDelayMs ?? 1800, crashAfterMs: options.crashAfterMs ?? 1000 };
   const wire = o.fault === 'double-rate' ? L16_16K : MULAW8K;
+  // Synthesize before listening, so the server's timing is its fault's and not flite's warm-up.
+  await Promise.all([GREETING, REPLY].map((t) => say(t, o.fault === 'double-rate' ? 8000 : 16000)));
   let host = '';
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();

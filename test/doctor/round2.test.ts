@@ -44,6 +44,19 @@ describe.concurrent('doctor round 2: broken servers are named by their real caus
     expect(rate.fix).toContain('resample the audio to 16000 Hz');
     expect(check(report, 'audio.content-type').status).toBe('ok');
   });
+  it('2. a greeting later than the doctor waits: judged as first audio, and its collision with the caller said', async () => {
+    // The greeting comes 1.8 s after start: past the 1.5 s wait, so it plays over the caller,
+    // and over three times a 500 ms budget. The idle stream (3 s) hears it unprompted.
+    const report = await broken({ fault: 'late-greeting', greetDelayMs: 1800 }, { idleMs: 3000, budget: { ...FAST.budget, firstAudioMs: 500 } });
+    const first = check(report, 'latency.first-audio');
+    expect(first.status, `${first.seen} / ${check(report, 'audio.first').seen} / ${check(report, 'websocket.idle').seen}`).toBe('fail');
+    expect(first.data.ms).toBeGreaterThan(1500);
+    expect(first.seen).toContain('over the caller');
+    expect(first.seen).toMatch(/the doctor waited 1\.5 s/);
+    expect(first.fix).toContain('pre-generate');
+    expect(check(report, 'audio.first').seen).toContain('a late greeting');
+  });
+
   it('3. a handler that crashes (close 1011 with a reason): a server error with code, reason and the logs, not idle advice', async () => {
     const report = await broken({ fault: 'crash-1011', crashAfterMs: 800 });
     const idle = check(report, 'websocket.idle');
