@@ -11,6 +11,7 @@ import type { StreamFormat } from '../protocol/format.js';
 import type { CallProbeResult } from './call-probe.js';
 import type { LateGreeting } from './late-greeting.js';
 import { judgeRate } from './pitch.js';
+import { selfInterruptions } from './self-interruption.js';
 import { type CheckResult, result } from './types.js';
 
 /** Inputs besides the call. */
@@ -182,6 +183,14 @@ function firstAudioCheck(call: CallProbeResult, late: LateGreeting | undefined):
 }
 
 function responseCheck(call: CallProbeResult, firstOk: boolean, ctx: AudioCheckContext): CheckResult {
+  const self = selfInterruptions(call.report);
+  if (self.at.length > 0) {
+    const n = self.at.length;
+    const track = self.hearsOutbound ? ': the stream carries the outbound track (what the caller hears), so its own voice comes back to it' : ' (its own voice, or an echo of it, reaches its speech detector)';
+    return result('audio.response', 'fail', `the server cleared its own audio ${n} time${n === 1 ? '' : 's'} while the caller was silent (first ${s(self.at[0] as number)} into the call): it hears itself and interrupts itself${track}`, {}, {
+      fix: 'feed only the caller\'s audio to speech detection: set audioTrack="inbound" (see xml.audio-track), or with audioTrack="both" drop media whose track is "outbound" before VAD and STT; a bot must never barge in on itself',
+    });
+  }
   if (!call.callerSpoke) return result('audio.response', 'skip', 'the caller did not get to speak (the call ended first)', {});
   if (!firstOk) return result('audio.response', 'skip', 'no bot audio at all (see audio.first)', {});
   const latency = events(call.report, 'response_latency')[0];

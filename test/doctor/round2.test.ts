@@ -77,6 +77,15 @@ describe.concurrent('doctor round 2: broken servers are named by their real caus
     expect(handshake.fix).toContain('restart the tunnel');
     expect(handshake.fix).not.toContain('fix the path');
   });
+  it('5. a bot that hears itself (audioTrack both): self-interruption is named, not an answer to the caller', async () => {
+    const report = await broken({ fault: 'hears-itself' }, { maxTurnMs: 4000 });
+    const response = check(report, 'audio.response');
+    expect(response.status).toBe('fail');
+    expect(response.seen).toContain('cleared its own audio');
+    expect(response.seen).toContain('hears itself');
+    expect(response.fix).toContain('audioTrack="inbound"');
+    expect(response.fix).toContain('outbound');
+  });
 });
 
 describe.concurrent('doctor round 2: no new false alarm on healthy servers', () => {
