@@ -184,10 +184,15 @@ function firstAudioCheck(call: CallProbeResult, late: LateGreeting | undefined):
 
 function responseCheck(call: CallProbeResult, firstOk: boolean, ctx: AudioCheckContext): CheckResult {
   const self = selfInterruptions(call.report);
-  if (self.at.length > 0) {
+  if (self.at.length > 0 || self.answeredItself.length > 0) {
     const n = self.at.length;
+    const m = self.answeredItself.length;
     const track = self.hearsOutbound ? ': the stream carries the outbound track (what the caller hears), so its own voice comes back to it' : ' (its own voice, or an echo of it, reaches its speech detector)';
-    return result('audio.response', 'fail', `the server cleared its own audio ${n} time${n === 1 ? '' : 's'} while the caller was silent (first ${s(self.at[0] as number)} into the call): it hears itself and interrupts itself${track}`, {}, {
+    const what = [
+      ...(n === 0 ? [] : [`cleared its own audio ${n} time${n === 1 ? '' : 's'} while the caller was silent (first ${s(self.at[0] as number)} into the call)`]),
+      ...(m === 0 ? [] : [`spoke again ${m} time${m === 1 ? '' : 's'} right after its own turn, before the caller had said anything (first ${s(self.answeredItself[0] as number)} into the call)`]),
+    ].join(', and ');
+    return result('audio.response', 'fail', `the server ${what}: it hears itself${n > 0 ? ' and interrupts itself' : ' and answers itself'}${track}`, {}, {
       fix: 'feed only the caller\'s audio to speech detection: set audioTrack="inbound" (see xml.audio-track), or with audioTrack="both" drop media whose track is "outbound" before VAD and STT; a bot must never barge in on itself',
     });
   }

@@ -8,6 +8,8 @@
 //   crash-1011     the handler "crashes": close 1011 with an error text `crashAfterMs` after start
 //   hears-itself   audioTrack="both", and the bot's speech detector takes every track as the
 //                  caller's: it hears its own voice, stops itself (clearAudio) and replies
+//   answers-itself the same without barge-in: it answers its own greeting, then each answer
+//                  of its own, before the caller has said anything
 // plus `startOfflineTunnel`: a tunnel edge whose tunnel is gone (ngrok ERR_NGROK_3200,
 // Cloudflare 530 / error 1033), answering every request and upgrade with its error page.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,7 +18,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { decodeMulaw, encodeMulaw, l16ToPcm, pcmToL16 } from '../../src/audio/index.js';
 import { resampleAll, synthesizeSpeech } from '../../src/providers/flite/synthesize.js';
 
-export type BrokenFault = 'none' | 'double-rate' | 'late-greeting' | 'crash-1011' | 'hears-itself';
+export type BrokenFault = 'none' | 'double-rate' | 'late-greeting' | 'crash-1011' | 'hears-itself' | 'answers-itself';
 
 export interface BrokenServerOptions {
   fault?: BrokenFault;
@@ -38,6 +40,7 @@ const LEAD_FRAMES = 3;
 // Caller quiet (ms) that ends a caller turn; the self-hearing bot waits longer, as VADs do.
 const TURN_QUIET_MS = 400;
 const SELF_TURN_QUIET_MS = 1000;
+const SELF_ANSWER_QUIET_MS = 800;
 const LOUD_PEAK = 1000;
 
 const speech = new Map<string, Promise<Int16Array>>();
@@ -118,7 +121,7 @@ function onStream(ws: WebSocket, o: Required<BrokenServerOptions>, wire: Wire): 
       quietMs = 0;
       // Barge-in: whoever it heard, the bot stops talking (the late greeter has none: its
       // greeting plays out over the caller, as in simple bots).
-      if (heard === 5 && playing() && o.fault !== 'late-greeting') {
+      if (heard === 5 && playing() && o.fault !== 'late-greeting' && o.fault !== 'answers-itself') {
         queue.length = 0;
         send({ event: 'clearAudio', streamId });
       }
@@ -126,7 +129,7 @@ function onStream(ws: WebSocket, o: Required<BrokenServerOptions>, wire: Wire): 
     }
     if (heard === 0) return;
     quietMs += 20;
-    if (quietMs >= (o.fault === 'hears-itself' ? SELF_TURN_QUIET_MS : TURN_QUIET_MS)) {
+    if (quietMs >= (o.fault === 'hears-itself' ? SELF_TURN_QUIET_MS : o.fault === 'answers-itself' ? SELF_ANSWER_QUIET_MS : TURN_QUIET_MS)) {
       const turn = heard;
       heard = 0;
       quietMs = 0;
@@ -152,7 +155,8 @@ function onStream(ws: WebSocket, o: Required<BrokenServerOptions>, wire: Wire): 
       if (o.fault === 'crash-1011') timers.push(setTimeout(() => ws.close(1011, "TypeError: Cannot read properties of undefined (reading 'text')"), o.crashAfterMs));
     } else if (m.event === 'media' && m.media?.payload !== undefined) {
       // The self-hearing bot takes every track as the caller; a correct one only the inbound track.
-      if (m.media.track !== 'inbound' && o.fault !== 'hears-itself') return;
+      const hearsAll = o.fault === 'hears-itself' || o.fault === 'answers-itself';
+      if (m.media.track !== 'inbound' && !hearsAll) return;
       heardFrame(wire.decode(new Uint8Array(Buffer.from(m.media.payload, 'base64'))));
     }
   });
@@ -188,7 +192,7 @@ export async function startBrokenServer(options: BrokenServerOptions = {}): Prom
       res.writeHead(404).end();
       return;
     }
-    const track = o.fault === 'hears-itself' ? 'both' : 'inbound';
+    const track = o.fault === 'hears-itself' || o.fault === 'answers-itself' ? 'both' : 'inbound';
     const type = wire.contentType === 'audio/x-l16' ? 'audio/x-l16;rate=16000' : 'audio/x-mulaw;rate=8000';
     res.writeHead(200, { 'content-type': 'application/xml' }).end(
       `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Stream bidirectional="true" keepCallAlive="true" audioTrack="${track}" contentType="${type}" statusCallbackUrl="http://${host}/status">ws://${host}/stream</Stream></Response>`,

@@ -86,6 +86,15 @@ describe.concurrent('doctor round 2: broken servers are named by their real caus
     expect(response.fix).toContain('audioTrack="inbound"');
     expect(response.fix).toContain('outbound');
   });
+
+  it('5. a bot that hears itself without barge-in: it answers itself before the caller speaks', async () => {
+    const report = await broken({ fault: 'answers-itself' }, { maxTurnMs: 4000 });
+    const response = check(report, 'audio.response');
+    expect(response.status).toBe('fail');
+    expect(response.seen).toContain('before the caller had said anything');
+    expect(response.seen).toContain('answers itself');
+    expect(response.fix).toContain('audioTrack="inbound"');
+  });
 });
 
 describe.concurrent('doctor round 2: no new false alarm on healthy servers', () => {

@@ -25,7 +25,22 @@ describe('selfInterruptions', () => {
     expect(selfInterruptions(r).at).toEqual([480, 4100]);
   });
 
+  it('with the outbound track streamed, a new turn right after its own, before the caller spoke, is answering itself', () => {
+    const both: CallEvent = { ...start, tracks: ['inbound', 'outbound'] } as CallEvent;
+    const r = (...timeline: CallEvent[]): CallReport => ({ timeline: [both, ...timeline] }) as unknown as CallReport;
+    expect(selfInterruptions(r(bot(100), stop(2000, 'quiet'), bot(2600), stop(3500, 'quiet'), said(4000, 'start'))).answeredItself).toEqual([2600]);
+    // An idle prompt long after, a reply after the caller spoke, and inbound-only streams are not.
+    expect(selfInterruptions(r(bot(100), stop(2000, 'quiet'), bot(9000), stop(9500, 'quiet'))).answeredItself).toEqual([]);
+    expect(selfInterruptions(r(bot(100), stop(2000, 'quiet'), said(2100, 'start'), said(2900, 'end'), bot(3300))).answeredItself).toEqual([]);
+    expect(selfInterruptions(report(bot(100), stop(2000, 'quiet'), bot(2600))).answeredItself).toEqual([]);
+    // A bot that sends nothing between turns: its buffer runs dry ('drained') and stays so.
+    expect(selfInterruptions(r(bot(100), stop(2000, 'drained'), bot(2500), stop(3000, 'drained'), said(3400, 'start'))).answeredItself).toEqual([2500]);
+    // A pause shorter than a turn end (300 ms) is not a reply.
+    expect(selfInterruptions(r(bot(100), stop(2000, 'quiet'), bot(2250), stop(3500, 'quiet'))).answeredItself).toEqual([]);
+  });
+
   it('a clear when the bot is not talking, or after its turn ended, cuts nothing', () => {
     expect(selfInterruptions(report(clear(50), bot(100), stop(900, 'quiet'), clear(1500))).at).toEqual([]);
+    expect(selfInterruptions(report(bot(100), stop(900, 'drained'), clear(1500))).at).toEqual([]);
   });
 });
