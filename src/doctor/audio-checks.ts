@@ -9,7 +9,9 @@ import type { CallEvent } from '../emulator/events.js';
 import type { CallReport } from '../emulator/report.js';
 import type { StreamFormat } from '../protocol/format.js';
 import type { CallProbeResult } from './call-probe.js';
+import type { LateGreeting } from './late-greeting.js';
 import { judgeRate } from './pitch.js';
+import { selfInterruptions } from './self-interruption.js';
 import { type CheckResult, result } from './types.js';
 
 /** Inputs besides the call. */
@@ -18,6 +20,8 @@ export interface AudioCheckContext {
   readonly answerTimeoutMs: number;
   /** Why there is no call, when there is none. */
   readonly noCall: string;
+  /** A greeting that came after the doctor's wait (see late-greeting.ts). */
+  readonly late?: LateGreeting;
 }
 
 // Codes other checks own; audio.protocol reports the rest.
@@ -79,7 +83,12 @@ function rateCheck(report: CallReport, format: StreamFormat): CheckResult {
   const heard = report.recording?.heard;
   if (heard === undefined || report.metrics.botAudioMs === 0) return result('audio.rate', 'skip', 'no audio was played to the caller (see audio.first)', { voicedMs: 0 });
   const v = judgeRate(heard, report.recording?.sampleRate ?? format.sampleRate);
-  const data = { voicedMs: v.pitch.voicedFrames * 20, ...(v.pitch.medianHz === undefined ? {} : { medianPitchHz: v.pitch.medianHz }) };
+  const lowBand = v.kind === 'plausible' || v.kind === 'too-high' ? v.lowBand : undefined;
+  const data = {
+    voicedMs: v.pitch.voicedFrames * 20,
+    ...(v.pitch.medianHz === undefined ? {} : { medianPitchHz: v.pitch.medianHz }),
+    ...(lowBand === undefined ? {} : { lowBand: Math.round(lowBand * 100) / 100 }),
+  };
   const pitch = `median voice pitch ${v.pitch.medianHz} Hz`;
   switch (v.kind) {
     case 'plausible':
@@ -92,7 +101,11 @@ function rateCheck(report: CallReport, format: StreamFormat): CheckResult {
     }
     case 'too-high': {
       const real = format.sampleRate / 2;
-      return result('audio.rate', 'fail', `${pitch}: far above any adult voice; this is audio made at about ${real} Hz played as ${format.sampleRate} Hz, so callers hear it fast and high`, data, {
+      const why =
+        v.by === 'pitch'
+          ? `${pitch}: far above any adult voice`
+          : `${pitch} with only ${Math.round((v.lowBand ?? 0) * 100)}% of its energy below 1 kHz: a real voice keeps most of it there (its first formant), so this is a lower voice with every frequency doubled`;
+      return result('audio.rate', 'fail', `${why}; this is audio made at about ${real} Hz played as ${format.sampleRate} Hz, so callers hear it fast and an octave high`, data, {
         fix: `resample the audio to ${format.sampleRate} Hz before encoding it, or declare a ${real} Hz contentType in both the Stream XML and playAudio`,
       });
     }
@@ -134,7 +147,7 @@ function protocolCheck(report: CallReport): CheckResult {
   });
 }
 
-function firstAudioCheck(call: CallProbeResult): CheckResult {
+function firstAudioCheck(call: CallProbeResult, late: LateGreeting | undefined): CheckResult {
   const report = call.report;
   const start = events(report, 'start_sent')[0];
   const first = events(report, 'bot_audio').find((e) => e.phase === 'start');
@@ -142,7 +155,7 @@ function firstAudioCheck(call: CallProbeResult): CheckResult {
   const notes = call.notes.length === 0 ? '' : ` (${call.notes.join('; ')})`;
   if (first !== undefined) {
     const afterMs = start === undefined ? first.t : first.t - start.t;
-    const what = call.greeted ? 'a greeting' : 'after the caller spoke';
+    const what = call.greeted ? 'a greeting' : late !== undefined ? `a late greeting${late.overCallerMs === undefined ? '' : ', over the caller'}: see latency.first-audio` : 'after the caller spoke';
     return result('audio.first', 'ok', `first bot audio ${Math.round(afterMs)} ms after start (${what}); ${s(audioMs)} heard in all${notes}`, { afterMs, audioMs });
   }
   const data = { audioMs };
@@ -170,6 +183,19 @@ function firstAudioCheck(call: CallProbeResult): CheckResult {
 }
 
 function responseCheck(call: CallProbeResult, firstOk: boolean, ctx: AudioCheckContext): CheckResult {
+  const self = selfInterruptions(call.report);
+  if (self.at.length > 0 || self.answeredItself.length > 0) {
+    const n = self.at.length;
+    const m = self.answeredItself.length;
+    const track = self.hearsOutbound ? ': the stream carries the outbound track (what the caller hears), so its own voice comes back to it' : ' (its own voice, or an echo of it, reaches its speech detector)';
+    const what = [
+      ...(n === 0 ? [] : [`cleared its own audio ${n} time${n === 1 ? '' : 's'} while the caller was silent (first ${s(self.at[0] as number)} into the call)`]),
+      ...(m === 0 ? [] : [`spoke again ${m} time${m === 1 ? '' : 's'} right after its own turn, before the caller had said anything (first ${s(self.answeredItself[0] as number)} into the call)`]),
+    ].join(', and ');
+    return result('audio.response', 'fail', `the server ${what}: it hears itself${n > 0 ? ' and interrupts itself' : ' and answers itself'}${track}`, {}, {
+      fix: 'feed only the caller\'s audio to speech detection: set audioTrack="inbound" (see xml.audio-track), or with audioTrack="both" drop media whose track is "outbound" before VAD and STT; a bot must never barge in on itself',
+    });
+  }
   if (!call.callerSpoke) return result('audio.response', 'skip', 'the caller did not get to speak (the call ended first)', {});
   if (!firstOk) return result('audio.response', 'skip', 'no bot audio at all (see audio.first)', {});
   const latency = events(call.report, 'response_latency')[0];
@@ -199,7 +225,7 @@ export function audioChecks(call: CallProbeResult | undefined, format: StreamFor
   if (call === undefined || format === undefined) return skipAll(ctx.noCall);
   if (!call.connected) return skipAll(`the emulated call could not connect, as Plivo would not: ${(call.error ?? 'unknown error').slice(0, 200)}`);
   const report = call.report;
-  const first = firstAudioCheck(call);
+  const first = firstAudioCheck(call, ctx.late);
   return [
     first,
     responseCheck(call, first.status === 'ok', ctx),

@@ -10,9 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
+import { wireToPcm } from '../audio/codec.js';
+import { SPEECH_PEAK_THRESHOLD, peak } from '../audio/level.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_AUTH_ID } from '../emulator/emulator.js';
 import type { StreamFormat } from '../protocol/format.js';
+import { parseOutbound } from '../protocol/parse-outbound.js';
 import { serializeInbound, startMessage } from '../protocol/serialize-inbound.js';
 import { DOCTOR_CALL } from './answer-fetch.js';
 import { type UpgradeOutcome, closeQuietly, tryUpgrade } from './upgrade.js';
@@ -31,6 +34,11 @@ export interface IdleProbeResult {
   readonly closed: { readonly code: number; readonly reason: string; readonly atMs: number } | undefined;
   /** Messages the server sent meanwhile (counted, not kept). */
   readonly messages: number;
+  /**
+   * When the server first sent audible playAudio (ms after the socket opened), though the
+   * doctor sent nothing after `start`: the server speaks first, unprompted (a greeting).
+   */
+  readonly firstAudioMs: number | undefined;
 }
 
 /** Options of {@link runIdleProbe}. */
@@ -45,12 +53,24 @@ export interface IdleProbeOptions {
 
 const MAX_PING_TIMES = 1000;
 
+/** Whether a server message is a playAudio whose payload is above the speech threshold. */
+function audible(data: Buffer, format: StreamFormat): boolean {
+  if (!data.includes('"playAudio"')) return false;
+  try {
+    const m = parseOutbound(data);
+    return m.event === 'playAudio' && peak(wireToPcm(format, m.audio)) > SPEECH_PEAK_THRESHOLD;
+  } catch {
+    return false;
+  }
+}
+
 function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Omit<IdleProbeResult, 'upgrade'>> {
   const clock = o.clock;
   return new Promise((resolve) => {
     const serverPings: number[] = [];
     let messages = 0;
     let pongMs: number | undefined;
+    let firstAudioMs: number | undefined;
     let closed: IdleProbeResult['closed'];
     let pingSentAt: number | undefined;
     const timers: ReturnType<Clock['setTimer']>[] = [];
@@ -64,7 +84,7 @@ function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Om
       ws.removeAllListeners('pong');
       ws.removeAllListeners('message');
       if (closed === undefined) closeQuietly(ws);
-      resolve({ pongMs, serverPings, observedMs: since(), closed, messages });
+      resolve({ pongMs, serverPings, observedMs: since(), closed, messages, firstAudioMs });
     };
     ws.on('ping', () => {
       if (serverPings.length < MAX_PING_TIMES) serverPings.push(since());
@@ -74,8 +94,9 @@ function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Om
       pongMs = clock.now() - pingSentAt;
       if (since() >= o.idleMs) done();
     });
-    ws.on('message', () => {
+    ws.on('message', (data: Buffer) => {
       messages++;
+      if (firstAudioMs === undefined && audible(data, o.format)) firstAudioMs = since();
     });
     ws.on('error', () => {});
     ws.once('close', (code: number, reason: Buffer) => {
@@ -100,7 +121,7 @@ function watch(ws: WebSocket, o: IdleProbeOptions, openedAt: number): Promise<Om
 export async function runIdleProbe(o: IdleProbeOptions): Promise<IdleProbeResult> {
   const upgrade = await tryUpgrade({ url: o.url, authToken: o.authToken, timeoutMs: o.timeoutMs, clock: o.clock });
   if (upgrade.kind !== 'open') {
-    return { upgrade, pongMs: undefined, serverPings: [], observedMs: 0, closed: undefined, messages: 0 };
+    return { upgrade, pongMs: undefined, serverPings: [], observedMs: 0, closed: undefined, messages: 0, firstAudioMs: undefined };
   }
   const watched = await watch(upgrade.ws, o, o.clock.now());
   return { upgrade: { kind: 'open', ms: upgrade.ms }, ...watched };

@@ -6,7 +6,8 @@
 export { runDoctor } from './run.js';
 export { DEFAULT_DOCTOR_BUDGET, type DoctorBudget, type DoctorModeOption, type DoctorOptions } from './options.js';
 export { renderDoctorText, type RenderTextOptions } from './render-text.js';
-export { PITCH_TOO_HIGH_HZ, PITCH_TOO_LOW_HZ, estimatePitch, judgeRate, type PitchEstimate, type RateVerdict } from './pitch.js';
+export { LOW_BAND_TOO_HIGH, PITCH_TOO_HIGH_HZ, PITCH_TOO_LOW_HZ, SPECTRUM_MIN_PITCH_HZ, estimatePitch, judgeRate, type PitchEstimate, type RateVerdict } from './pitch.js';
+export { lowBandFraction } from './spectrum.js';
 export {
   CHECK_GROUPS,
   type CallbackOutcome,

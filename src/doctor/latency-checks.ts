@@ -6,6 +6,7 @@
  */
 import type { CallEvent } from '../emulator/events.js';
 import type { CallProbeResult } from './call-probe.js';
+import { type LateGreeting, describeLateGreeting } from './late-greeting.js';
 import type { DoctorBudget } from './options.js';
 import { type CheckStatus, type CheckResult, result } from './types.js';
 
@@ -25,8 +26,13 @@ function versus(ms: number, budgetMs: number): string {
   return `${Math.round(ms)} ms (budget ${budgetMs} ms)`;
 }
 
-/** The latency.* checks. `pongMs`: the WebSocket ping round trip, when measured. */
-export function latencyChecks(call: CallProbeResult | undefined, pongMs: number | undefined, budget: DoctorBudget): CheckResult[] {
+const FIRST_AUDIO_FIX = 'pre-generate fixed phrases such as the greeting (callwire caches them) and stream TTS audio as it is produced (the guide: "Stream audio", "pre-generate common responses")';
+
+/**
+ * The latency.* checks. `pongMs`: the WebSocket ping round trip, when measured. `late`: a
+ * greeting that came after the doctor's wait (`greetingWaitMs`), judged like any first audio.
+ */
+export function latencyChecks(call: CallProbeResult | undefined, pongMs: number | undefined, budget: DoctorBudget, late?: { greeting: LateGreeting | undefined; greetingWaitMs: number }): CheckResult[] {
   const out: CheckResult[] = [];
   const connected = call?.connected === true;
   const timeline: readonly CallEvent[] = connected ? (call as CallProbeResult).report.timeline : [];
@@ -34,13 +40,20 @@ export function latencyChecks(call: CallProbeResult | undefined, pongMs: number 
   const first = timeline.find((e) => e.type === 'bot_audio' && e.phase === 'start');
   const firstData = { budgetMs: budget.firstAudioMs };
   if (!connected) out.push(result('latency.first-audio', 'skip', 'no call (see audio.first)', firstData));
-  else if (!call?.greeted || first === undefined || start === undefined) out.push(result('latency.first-audio', 'skip', 'the server does not speak first (see latency.response)', firstData));
+  else if (late?.greeting !== undefined) {
+    const ms = late.greeting.afterStartMs;
+    // Over the caller's words it is at least a warning, whatever the budget.
+    const status = judge(ms, budget.firstAudioMs, true);
+    out.push(
+      result('latency.first-audio', status === 'ok' && late.greeting.overCallerMs !== undefined ? 'warn' : status, `first bot audio ${versus(ms, budget.firstAudioMs)} after start: ${describeLateGreeting(late.greeting, late.greetingWaitMs)}`, { ...firstData, ms }, {
+        fix: `greet at once: Plivo's caller hears silence until then and starts talking after a second or two; ${FIRST_AUDIO_FIX}`,
+      }),
+    );
+  } else if (!call?.greeted || first === undefined || start === undefined) out.push(result('latency.first-audio', 'skip', 'the server does not speak first (see latency.response)', firstData));
   else {
     const ms = first.t - start.t;
     out.push(
-      result('latency.first-audio', judge(ms, budget.firstAudioMs, true), `first bot audio ${versus(ms, budget.firstAudioMs)} after start`, { ...firstData, ms }, {
-        fix: 'pre-generate fixed phrases such as the greeting (callwire caches them) and stream TTS audio as it is produced (the guide: "Stream audio", "pre-generate common responses")',
-      }),
+      result('latency.first-audio', judge(ms, budget.firstAudioMs, true), `first bot audio ${versus(ms, budget.firstAudioMs)} after start`, { ...firstData, ms }, { fix: FIRST_AUDIO_FIX }),
     );
   }
   const response = timeline.find((e): e is Extract<CallEvent, { type: 'response_latency' }> => e.type === 'response_latency');

@@ -14,6 +14,7 @@ import { type AnswerFetch, fetchAnswerXml } from './answer-fetch.js';
 import { audioChecks } from './audio-checks.js';
 import { type CallProbeOptions, type CallProbeResult, runCallProbe } from './call-probe.js';
 import { type IdleProbeResult, runIdleProbe } from './idle-probe.js';
+import { lateGreeting } from './late-greeting.js';
 import { latencyChecks } from './latency-checks.js';
 import { type DoctorOptions, type ResolvedDoctorOptions, resolveDoctorOptions } from './options.js';
 import { signatureChecks } from './signature-checks.js';
@@ -152,7 +153,7 @@ function checksOf(o: ResolvedDoctorOptions, answer: AnswerSide | undefined, stre
   } else out.push(...skippedTarget('stream', 'no stream URL: the answer XML was not usable (see xml.parse)'));
   out.push(...tlsFor(answer, stream, o));
   const signed = o.authToken !== undefined;
-  out.push(...websocketChecks(stream?.idle, { signed, idleMs: o.idleMs, timeoutMs: o.timeoutMs, path: stream?.probe.url?.pathname ?? '/' }));
+  out.push(...websocketChecks(stream?.idle, { signed, idleMs: o.idleMs, timeoutMs: o.timeoutMs, path: stream?.probe.url?.pathname ?? '/', host: stream?.probe.host ?? '' }));
   out.push(
     ...signatureChecks(answer?.fetch, stream?.signatures, {
       authToken: o.authToken,
@@ -166,8 +167,9 @@ function checksOf(o: ResolvedDoctorOptions, answer: AnswerSide | undefined, stre
   const reportFormat = stream?.call?.report.format;
   const format = reportFormat === undefined ? stream?.format : (STREAM_FORMATS[reportFormat as keyof typeof STREAM_FORMATS] ?? stream?.format);
   const noCall = o.call ? 'no call was placed: there is no usable stream URL or format (see url.scheme and xml.content-type)' : 'the emulated call was turned off (--no-call)';
-  out.push(...audioChecks(stream?.call, format, { maxLeadMs: o.maxLeadMs, answerTimeoutMs: o.answerTimeoutMs, noCall }));
-  out.push(...latencyChecks(stream?.call, stream?.idle?.pongMs, o.budget));
+  const late = lateGreeting(stream?.call, stream?.idle?.firstAudioMs);
+  out.push(...audioChecks(stream?.call, format, { maxLeadMs: o.maxLeadMs, answerTimeoutMs: o.answerTimeoutMs, noCall, ...(late === undefined ? {} : { late }) }));
+  out.push(...latencyChecks(stream?.call, stream?.idle?.pongMs, o.budget, { greeting: late, greetingWaitMs: o.greetingWaitMs }));
   return out;
 }
 

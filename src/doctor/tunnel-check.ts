@@ -30,14 +30,26 @@ export function tunnelService(host: string): string | undefined {
   return TUNNELS.find(([suffix]) => h === suffix || h.endsWith(`.${suffix}`))?.[1];
 }
 
-/** Why a refused upgrade looks like a dead tunnel, if it does. */
-function deadTunnelSign(handshake: IdleProbeResult['upgrade'] | undefined, service: string | undefined): string | undefined {
+// Cloudflare's error pages name their 1xxx code ("error code: 1033" in text, "Error 1033" in
+// HTML): 1033 is a Cloudflare Tunnel with no cloudflared connected, 1016 an origin that does
+// not resolve; both come with HTTP 530 (https://developers.cloudflare.com/support/troubleshooting/cloudflare-errors/troubleshooting-cloudflare-1xxx-errors/).
+const CLOUDFLARE_PAGE = /error(?: code)?:? 10(16|33)\b|Cloudflare Tunnel error/i;
+
+/**
+ * Why a refused upgrade is a tunnel's error page rather than the server's answer, if it is:
+ * ngrok's `ngrok-error-code` header or an ERR_NGROK_* code in the page (ERR_NGROK_3200: the
+ * endpoint is offline; https://ngrok.com/docs/errors), Cloudflare's 530 or 1016/1033 page,
+ * or a 404/502/503/504 from a known tunnel host whose page names a tunnel.
+ */
+export function tunnelErrorPage(handshake: IdleProbeResult['upgrade'] | undefined, host: string): string | undefined {
   if (handshake?.kind !== 'refused') return undefined;
+  const service = tunnelService(host);
   const header = handshake.headers['ngrok-error-code'];
   const code = (Array.isArray(header) ? header[0] : header) ?? /ERR_NGROK_\d+/.exec(handshake.body)?.[0];
   if (code !== undefined) return `ngrok answers ${code.slice(0, 40)} (HTTP ${handshake.status}): the tunnel is offline`;
-  if (handshake.status === 530 || /error code: 10(16|33)/.test(handshake.body)) return `Cloudflare answers HTTP ${handshake.status}: the tunnel is gone`;
+  if (handshake.status === 530 || CLOUDFLARE_PAGE.test(handshake.body)) return `Cloudflare answers HTTP ${handshake.status}: the tunnel is gone`;
   if (service !== undefined && [502, 503, 504].includes(handshake.status)) return `${service} answers HTTP ${handshake.status}: the tunnel is up but nothing answers behind it`;
+  if (service !== undefined && handshake.status === 404 && /tunnel|offline/i.test(handshake.body)) return `${service} answers HTTP 404 with its tunnel page: the tunnel is offline`;
   return undefined;
 }
 
@@ -61,7 +73,7 @@ export function tunnelCheck(input: {
   let dead: string | undefined;
   if (stream.dns?.kind === 'failed') dead = `${stream.host} does not resolve`;
   else if (stream.tcp !== undefined && stream.tcp.kind !== 'open') dead = `${stream.host}:${stream.port} does not accept connections`;
-  else dead = deadTunnelSign(input.handshake, service);
+  else dead = tunnelErrorPage(input.handshake, stream.host);
   if (dead !== undefined) {
     const whose = sameHost ? 'the answer URL works but its Stream URL' : `the answer URL (${answer.host}) works but its Stream URL`;
     return result('url.tunnel', 'fail', `${whose} points at ${stream.host}${via}: ${dead}`, data, { ...target, fix });

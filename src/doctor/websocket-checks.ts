@@ -4,6 +4,7 @@
  * pings to keep connection alive"), and an idle stream survives the idle period.
  */
 import type { IdleProbeResult } from './idle-probe.js';
+import { tunnelErrorPage } from './tunnel-check.js';
 import { type CheckResult, result } from './types.js';
 import { describeUpgrade } from './upgrade.js';
 
@@ -13,6 +14,8 @@ export interface WebSocketCheckContext {
   readonly idleMs: number;
   readonly timeoutMs: number;
   readonly path: string;
+  /** The stream URL's host (to recognise tunnel services). */
+  readonly host: string;
 }
 
 // Servers commonly ping every 10 to 20 s: a shorter watch without a ping proves nothing.
@@ -43,6 +46,13 @@ function handshakeCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): Che
     case 'refused': {
       const data = { status: up.status, ms: up.ms };
       const seen = `the upgrade was refused: ${describeUpgrade(up)}`;
+      // A tunnel's error page is not the server's answer: its 404 or 502 says nothing about the path.
+      const tunnel = tunnelErrorPage(up, ctx.host);
+      if (tunnel !== undefined) {
+        return result('websocket.handshake', 'fail', `${tunnel}; the server behind it was never reached (${describeUpgrade(up).slice(0, 60)})`, data, {
+          fix: 'restart the tunnel (ngrok http PORT; cloudflared tunnel run NAME) and, if its address changed, put the new wss:// URL in the <Stream> element (see url.tunnel)',
+        });
+      }
       if (up.status === 401 || up.status === 403) {
         return ctx.signed
           ? result('websocket.handshake', 'fail', `${seen}, although it was signed (see signature.signed)`, data, { fix: 'see signature.signed' })
@@ -85,10 +95,45 @@ function serverPingsCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): C
   });
 }
 
+// RFC 6455 §7.4.1 names of the close codes a server sends when something went wrong on its side.
+const CLOSE_NAMES: Readonly<Record<number, string>> = {
+  1001: 'going away',
+  1002: 'protocol error',
+  1003: 'unsupported data',
+  1007: 'invalid payload data',
+  1008: 'policy violation',
+  1009: 'message too big',
+  1011: 'internal error',
+  1012: 'service restart',
+  1013: 'try again later',
+};
+
+// A reason that says the close was about the silence: that is what the idle advice is for.
+const IDLE_REASON = /idle|time(d)? ?out|inactiv|no (data|media|audio|traffic)|silen/i;
+
+/**
+ * A close the server made because something failed on its side (the guide's "Server crash"),
+ * not because the stream was quiet: 1011 (internal error) always; any other code the server
+ * sent with a reason, unless the reason is about idleness. 1005/1006 carry no reason.
+ */
+function isServerError(closed: NonNullable<IdleProbeResult['closed']>): boolean {
+  if (closed.code === 1011) return true;
+  if (closed.code === 1005 || closed.code === 1006 || closed.reason === '') return false;
+  return !IDLE_REASON.test(closed.reason);
+}
+
 function idleCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): CheckResult {
   const closed = probe.closed;
   if (closed === undefined) {
     return result('websocket.idle', 'ok', `an idle stream (start, then nothing) stayed open for ${s(probe.observedMs)}`, { openMs: probe.observedMs });
+  }
+  if (isServerError(closed)) {
+    const name = CLOSE_NAMES[closed.code];
+    const code = `${closed.code}${name === undefined ? '' : ` (${name})`}`;
+    const reason = closed.reason === '' ? ' and no reason' : ` and the reason "${closed.reason}"`;
+    return result('websocket.idle', 'fail', `the server closed the stream after ${s(closed.atMs)} with code ${code}${reason}: a server error, not a timeout`, { openMs: closed.atMs, closeCode: closed.code }, {
+      fix: `look in the server's logs at that moment for the error behind close ${closed.code}; catch errors in the stream handler so one failure does not end the call, and keep the stream open until Plivo sends stop (the guide: "Server crash: implement graceful error handling")`,
+    });
   }
   const how = closed.code === 1006 ? 'dropped without a close frame (1006)' : `closed it with code ${closed.code}${closed.reason === '' ? '' : ` "${closed.reason}"`}`;
   return result('websocket.idle', 'fail', `the server ${how} after ${s(closed.atMs)} of silence (the doctor waits ${s(ctx.idleMs)})`, { openMs: closed.atMs, closeCode: closed.code }, {
