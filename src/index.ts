@@ -82,7 +82,8 @@ export { AgentSession, type AgentEvents, type AgentState } from './agent/session
 export { defineTool, hangupTool, sendDtmfTool, transferTool, type Tool, type ToolContext } from './agent/tools.js';
 export type { Reply, Responder, UserTurn } from './agent/responder.js';
 export { Utterance, type UtteranceOptions, type UtteranceResult } from './agent/speech-output.js';
-export { DEFAULT_BUDGET, describeLedger, type LatencyBudget, type LedgerMarks, type LedgerStages, type TurnLedger } from './agent/latency-ledger.js';
+export { describeLedger, type LedgerMarks, type LedgerStages, type TurnLedger } from './agent/latency-ledger.js';
+export { DEFAULT_BUDGET, type LatencyBudget } from './latency-budget.js';
 export type { CollectDigitsOptions, CollectedDigits } from './agent/digits.js';
 export type { IdleOptions } from './agent/idle.js';
 export { BUILTIN_GREETING, builtinAgent, type BuiltinAgentOptions } from './agent/builtin.js';

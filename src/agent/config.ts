@@ -1,7 +1,7 @@
 /** What `defineAgent` accepts. Every timing is in ms and has a phone-tuned default. */
 import type { LlmProvider, SttProvider, TtsProvider, VadProvider } from '../providers/types.js';
 import type { IdleOptions } from './idle.js';
-import type { LatencyBudget } from './latency-ledger.js';
+import type { LatencyBudget } from '../latency-budget.js';
 import type { Responder } from './responder.js';
 import type { AgentSession } from './session.js';
 import type { Tool } from './tools.js';
