@@ -47,7 +47,8 @@ export {
   type StreamXmlOptions,
 } from './protocol/index.js';
 export { CallwireServer, createServer, type ListenInfo, type RouteHandler, type ServerEvents } from './server/server.js';
-export type { ServerLimits, ServerOptions, StreamHandler } from './server/options.js';
+export type { ServerLimits, ServerOptions } from './server/options.js';
+export type { StreamHandler } from './stream/handler.js';
 export { CallStream, type CallStreamOptions, type CallStreamState } from './stream/call-stream.js';
 export type { CallStreamEvents, EndInfo, EndedBy, InboundAudioFrame, StreamCounters, StreamInfo } from './stream/types.js';
 export { Player, PlaybackWriter, type ClearReport, type ClearedItem, type PlayerOptions } from './stream/player.js';
@@ -56,7 +57,7 @@ export type { AudioInput } from './stream/audio-input.js';
 export { Pacer, sharedPacer } from './stream/pacer.js';
 export { PlivoRestClient, type PlivoRestOptions, type StartStreamOptions, type TransferOptions } from './rest/plivo-rest.js';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
-export { echoHandler } from './agent/echo.js';
+export { echoHandler } from './stream/echo.js';
 export type { Vad, VadProvider } from './providers/types.js';
 export {
   WEBRTC_VAD_RATES,
@@ -77,8 +78,8 @@ export {
   type StreamStore,
 } from './store/index.js';
 export { defineAgent, type Agent } from './agent/define-agent.js';
-export type { AgentConfig, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
-export { AgentSession, type AgentEvents, type AgentState } from './agent/session.js';
+export type { AgentSettings, BargeInOptions, DtmfOptions, FillerOptions, Greeting, TurnOptions } from './agent/config.js';
+export { AgentSession, type AgentConfig, type AgentEvents, type AgentState } from './agent/session.js';
 export { defineTool, hangupTool, sendDtmfTool, transferTool, type Tool, type ToolContext } from './agent/tools.js';
 export type { Reply, Responder, UserTurn } from './agent/responder.js';
 export { Utterance, type UtteranceOptions, type UtteranceResult } from './agent/speech-output.js';

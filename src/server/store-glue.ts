@@ -12,13 +12,8 @@ import { CallRecorder } from '../store/recorder.js';
 import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { EndedBy, StreamInfo } from '../stream/types.js';
-import type { CallwireServer } from './server.js';
-
-/** Recording settings. */
-export interface RecordingOptions {
-  /** Directory for `<streamId>.wav` (default data/recordings). */
-  readonly dir?: string;
-}
+import type { ServerEventSource } from './events.js';
+import type { RecordingOptions } from './options.js';
 
 const HANGUP: Record<EndedBy, HangupBy> = {
   caller: 'caller',
@@ -46,7 +41,7 @@ export function storeLogTap(store: StreamStore): (line: Record<string, unknown>)
  * Connect a server (and its agent) to a store.
  * @returns what stops observing the agent (the server calls it when it closes)
  */
-export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
+export function storeStreams(server: ServerEventSource, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
   server.on('status', (e) => store.statusCallback(e));
   server.on('stream', (call) => trackStream(call, store, clock, log, recording));
   const stop = agent?.observe((session) => {

@@ -22,7 +22,7 @@ describe('/metrics', () => {
     const calls: CallStream[] = [];
     srv = await startServer({ limits: { maxStreams: 1 }, onStream: async (c) => {
       calls.push(c);
-      const { echoHandler } = await import('../../src/agent/echo.js');
+      const { echoHandler } = await import('../../src/stream/echo.js');
       echoHandler(c);
     } });
     const client = await StreamClient.connect(srv.streamUrl, { playout: true });

@@ -291,7 +291,7 @@ describe('CallStream over a real socket', () => {
     srv = await startServer({
       onStream: async (c) => {
         call = c;
-        const { echoHandler } = await import('../../src/agent/echo.js');
+        const { echoHandler } = await import('../../src/stream/echo.js');
         echoHandler(c);
         c.on('dtmf', (d) => digits.push(d.digit));
       },
