@@ -5,7 +5,7 @@
  */
 import { LatencyLedger, type LedgerMarks } from '../agent/latency-ledger.js';
 import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
-import { LATENCY_STAGES, type LatencyLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
+import { LATENCY_STAGES, type StoredLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
 
 /** A waterfall row. */
 export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tts' | 'network' | 'total';

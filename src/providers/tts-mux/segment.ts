@@ -5,7 +5,7 @@
 import type { TimerHandle } from '../../clock.js';
 import { BoundedQueue } from '../net/bounded-queue.js';
 import { advanceByChars, advanceByWords } from './text-progress.js';
-import type { TimedWord } from './wire.js';
+import type { TimedWord } from '../types.js';
 
 /** See the module comment. */
 export class Segment {
