@@ -10,7 +10,7 @@ import { cycles, importGraph, importsOf, layerOf } from './support/import-graph.
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');
 
-const BASE = ['errors', 'clock', 'latency-budget'];
+const BASE = ['errors', 'clock', 'latency-budget', 'bounded-queue'];
 const PURE = ['protocol', 'audio'];
 const LOW = [...BASE, ...PURE, 'log', 'rest'];
 
@@ -22,6 +22,7 @@ const LAYERS: Record<string, readonly string[]> = {
   errors: [],
   clock: [],
   'latency-budget': [],
+  'bounded-queue': [],
   types: [],
   protocol: ['errors'],
   audio: ['errors'],
