@@ -4,7 +4,7 @@
  * `AGENT=builtin` serves the built-in agent instead (VAD turn-taking, flite voice).
  */
 import { builtinAgent } from '../../src/agent/builtin.js';
-import { echoHandler } from '../../src/agent/echo.js';
+import { echoHandler } from '../../src/stream/echo.js';
 import { createServer } from '../../src/server/server.js';
 import { announce, serveProbe } from './probe.js';
 

@@ -3,7 +3,11 @@
  * OPENAI_API_KEY and ELEVENLABS_API_KEY (or CARTESIA_API_KEY) set. Try the keypad path with
  * `npx callwire call --script examples/appointments/keypad.txt`.
  */
-import { CartesiaTts, DeepgramStt, ElevenLabsTts, OpenAiLlm, createLogger, createServer } from 'callwire';
+import { createLogger, createServer } from 'callwire';
+import { CartesiaTts } from 'callwire/providers/cartesia';
+import { DeepgramStt } from 'callwire/providers/deepgram';
+import { ElevenLabsTts } from 'callwire/providers/elevenlabs';
+import { OpenAiLlm } from 'callwire/providers/openai';
 import { appointmentsAgent } from './agent.js';
 
 const tts = process.env.ELEVENLABS_API_KEY ? new ElevenLabsTts() : new CartesiaTts();

@@ -4,7 +4,11 @@
  * number's Answer URL at https://<public host>/plivo/answer (or try it with
  * `npx callwire call --say "I would like to book a table"`).
  */
-import { CartesiaTts, DeepgramStt, ElevenLabsTts, OpenAiLlm, createLogger, createServer } from 'callwire';
+import { createLogger, createServer } from 'callwire';
+import { CartesiaTts } from 'callwire/providers/cartesia';
+import { DeepgramStt } from 'callwire/providers/deepgram';
+import { ElevenLabsTts } from 'callwire/providers/elevenlabs';
+import { OpenAiLlm } from 'callwire/providers/openai';
 import { receptionistAgent } from './agent.js';
 
 const tts = process.env.ELEVENLABS_API_KEY ? new ElevenLabsTts() : new CartesiaTts();

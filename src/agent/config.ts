@@ -1,9 +1,7 @@
 /** What `defineAgent` accepts. Every timing is in ms and has a phone-tuned default. */
 import type { LlmProvider, SttProvider, TtsProvider, VadProvider } from '../providers/types.js';
 import type { IdleOptions } from './idle.js';
-import type { LatencyBudget } from './latency-ledger.js';
-import type { Responder } from './responder.js';
-import type { AgentSession } from './session.js';
+import type { LatencyBudget } from '../latency-budget.js';
 import type { Tool } from './tools.js';
 
 /** Turn-taking. */
@@ -48,8 +46,11 @@ export interface DtmfOptions {
 /** A greeting spoken when the call starts. */
 export type Greeting = string | { readonly text: string; readonly uninterruptible?: boolean };
 
-/** Everything an agent is made of. */
-export interface AgentConfig {
+/**
+ * Everything an agent is made of but the two hooks that receive its session (those are in
+ * {@link AgentConfig}, next to the session, so this file and the session do not import each other).
+ */
+export interface AgentSettings {
   /** The system prompt. */
   readonly instructions?: string;
   readonly greeting?: Greeting;
@@ -61,8 +62,6 @@ export interface AgentConfig {
   readonly tools?: readonly Tool[];
   /** Add the built-in hangup, transfer and send_dtmf tools (default true). */
   readonly builtinTools?: boolean;
-  /** Replies from something other than an LLM (the built-in agent uses this); a function gets the session. */
-  readonly responder?: Responder | ((session: AgentSession) => Responder);
   readonly turn?: TurnOptions;
   readonly bargeIn?: BargeInOptions;
   /** Idle prompts and hang-up; false disables. */
@@ -85,6 +84,4 @@ export interface AgentConfig {
   readonly resumeWindowMs?: number;
   /** Said when a dropped call is resumed (default: nothing; the conversation just continues). */
   readonly resumePhrase?: string;
-  /** Called with each new session (before audio flows): attach event listeners here. */
-  readonly onSession?: (session: AgentSession) => void;
 }

@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { StreamFormat } from '../protocol/format.js';
 import type { AudioSpec } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from './session.js';
 import { IDLE_DEFAULTS } from './idle.js';
 import { DEFAULT_FILLER } from './llm-responder.js';
 import { sentencesOf } from './sentence-splitter.js';

@@ -4,6 +4,7 @@
  * the first playedStream ack. Stage durations are compared with the troubleshooting guide's
  * budget (STT < 200 ms, LLM < 500 ms, TTS < 200 ms, network < 100 ms).
  */
+import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
 
 /** Named moments of a turn (monotonic ms). */
 export interface LedgerMarks {
@@ -18,17 +19,6 @@ export interface LedgerMarks {
   /** When the caller started hearing the reply: the first frame's checkpoint ack minus the frame. */
   firstAudioHeard?: number;
 }
-
-/** Stage budgets, ms. */
-export interface LatencyBudget {
-  readonly stt: number;
-  readonly llm: number;
-  readonly tts: number;
-  readonly network: number;
-}
-
-/** The guide's budget. */
-export const DEFAULT_BUDGET: LatencyBudget = { stt: 200, llm: 500, tts: 200, network: 100 };
 
 /** Durations derived from the marks (ms; undefined when a mark is missing). */
 export interface LedgerStages {

@@ -17,11 +17,12 @@ import { TypedEmitter } from '../stream/typed-emitter.js';
 import { CLOSE } from '../stream/close-codes.js';
 import { pcmToL16 } from '../audio/pcm.js';
 import { ChatContext } from './chat-context.js';
-import type { AgentConfig } from './config.js';
+import type { AgentSettings } from './config.js';
 import { type CollectDigitsOptions, type CollectedDigits, DigitCollector } from './digits.js';
 import { IDLE_DEFAULTS, IdleMonitor } from './idle.js';
 import { InboundTimeline } from './inbound-timeline.js';
-import { DEFAULT_BUDGET, type LatencyBudget, LatencyLedger, type TurnLedger, describeLedger } from './latency-ledger.js';
+import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
+import { LatencyLedger, type TurnLedger, describeLedger } from './latency-ledger.js';
 import { LlmResponder } from './llm-responder.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
 import { sentencesOf } from './sentence-splitter.js';
@@ -79,6 +80,14 @@ interface Interruption {
   readonly at: number;
   result?: UtteranceResult;
   timer?: ReturnType<Clock['setTimer']>;
+}
+
+/** Everything an agent is made of (what `defineAgent` accepts). */
+export interface AgentConfig extends AgentSettings {
+  /** Replies from something other than an LLM (the built-in agent uses this); a function gets the session. */
+  readonly responder?: Responder | ((session: AgentSession) => Responder);
+  /** Called with each new session (before audio flows): attach event listeners here. */
+  readonly onSession?: (session: AgentSession) => void;
 }
 
 /** Said when a provider fails mid-call, unless `apology` is configured. */

@@ -5,7 +5,7 @@
  * first (briefly) so a call that just ended shows its final record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LatencyBudget } from '../agent/latency-ledger.js';
+import type { LatencyBudget } from '../latency-budget.js';
 import { isCallwireError } from '../errors.js';
 import type { StreamDetail, StreamStore } from '../store/types.js';
 import { sendFile } from './file-range.js';

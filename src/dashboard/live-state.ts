@@ -4,7 +4,7 @@
  * Bounded: a stream keeps its latest events, ended streams are forgotten after a grace
  * period, and status callbacks for streams not yet started wait in a short queue.
  */
-import type { LatencyBudget } from '../agent/latency-ledger.js';
+import type { LatencyBudget } from '../latency-budget.js';
 import type { StoreRecord } from '../server/store-tee.js';
 import { ZERO_COUNTERS, type StoredStatusCallback, type TimelineInput } from '../store/types.js';
 import { writes } from '../store/writes.js';

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { DEFAULT_BUDGET, type LatencyBudget } from '../agent/latency-ledger.js';
+import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { LogSampler } from '../log/sampled.js';

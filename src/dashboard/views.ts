@@ -2,7 +2,7 @@
  * What the dashboard's API returns: the store's records with server paths replaced by what
  * the browser needs (whether a recording exists) and turns with their latency waterfall.
  */
-import type { LatencyBudget } from '../agent/latency-ledger.js';
+import type { LatencyBudget } from '../latency-budget.js';
 import type { StreamDetail, StreamSummary } from '../store/types.js';
 import { type TurnView, turnView } from './waterfall.js';
 

@@ -3,8 +3,9 @@
  * {@link LatencyLedger} so the dashboard shows the same stage durations and overruns as the
  * logs and metrics. Bars start at the caller's speech end (the store keeps marks relative to it).
  */
-import { DEFAULT_BUDGET, type LatencyBudget, LatencyLedger, type LedgerMarks } from '../agent/latency-ledger.js';
-import { LATENCY_STAGES, type LatencyLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
+import { LatencyLedger, type LedgerMarks } from '../agent/latency-ledger.js';
+import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
+import { LATENCY_STAGES, type StoredLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
 
 /** A waterfall row. */
 export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tts' | 'network' | 'total';

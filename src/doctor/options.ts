@@ -1,5 +1,5 @@
 /** What `runDoctor` accepts, and the defaults an experienced user would expect. */
-import { DEFAULT_BUDGET } from '../agent/latency-ledger.js';
+import { DEFAULT_BUDGET } from '../latency-budget.js';
 import { type Clock, defaultClock } from '../clock.js';
 import type { StreamFormatName } from '../protocol/format.js';
 

@@ -9,9 +9,26 @@ import { isWav } from '../audio/wav.js';
 import { isCallwireError } from '../errors.js';
 import { formatFromWire } from '../protocol/format.js';
 import { parseOutbound, type ReceivedPlayAudio } from '../protocol/parse-outbound.js';
-import type { StreamLeg } from './stream-leg.js';
+import type { ErrorCode } from '../errors.js';
+import type { PlivoErrorName } from './events.js';
+import type { LegConfig } from './leg-config.js';
 
-function onPlayAudio(leg: StreamLeg, msg: ReceivedPlayAudio): void {
+/**
+ * What judging an app's message needs from the stream it came on (the emulator's stream is one).
+ * Narrow on purpose: this file does not import the stream, so the two do not form a circle.
+ */
+export interface AppMessageTarget {
+  readonly config: Pick<LegConfig, 'format' | 'bidirectional'>;
+  readonly streamId: string;
+  protocolError(code: ErrorCode, message: string, plivoError?: PlivoErrorName): void;
+  warnOnce(message: string): void;
+  acceptAudio(audio: Uint8Array): void;
+  addCheckpoint(name: string): void;
+  clear(): void;
+  appDtmf(digits: string): void;
+}
+
+function onPlayAudio(leg: AppMessageTarget, msg: ReceivedPlayAudio): void {
   const format = leg.config.format;
   if (!leg.config.bidirectional) {
     leg.protocolError('EMULATOR_NOT_BIDIRECTIONAL', 'playAudio on a stream that is not bidirectional: Plivo ignores it (set bidirectional="true")');
@@ -38,14 +55,14 @@ function onPlayAudio(leg: StreamLeg, msg: ReceivedPlayAudio): void {
   if (audio.length > 0) leg.acceptAudio(audio);
 }
 
-function sameStream(leg: StreamLeg, event: string, streamId: string): boolean {
+function sameStream(leg: AppMessageTarget, event: string, streamId: string): boolean {
   if (streamId === leg.streamId) return true;
   leg.protocolError('EMULATOR_WRONG_STREAM_ID', `${event} names stream "${streamId.slice(0, 40)}", not this stream (${leg.streamId}); ignored`);
   return false;
 }
 
 /** Judge and apply one WebSocket message from the app. Never throws. */
-export function handleAppMessage(leg: StreamLeg, data: Buffer, isBinary: boolean): void {
+export function handleAppMessage(leg: AppMessageTarget, data: Buffer, isBinary: boolean): void {
   if (isBinary) {
     leg.protocolError('PROTOCOL_BINARY_FRAME', `binary WebSocket frame of ${data.length} bytes: Plivo expects JSON text frames`);
     return;

@@ -16,12 +16,12 @@ import { synthesizeSpeech } from '../providers/flite/synthesize.js';
 import { type AnswerResult, answerParams, fetchAnswer } from './answer.js';
 import { CallerAudio } from './caller-audio.js';
 import type { ResolvedCallOptions } from './call-options.js';
-import type { CallEvent, HangupBy, StreamEndReason } from './events.js';
+import type { CallEvent, CallHangupBy, StreamEndReason } from './events.js';
 import { HeardMixer } from './heard-mixer.js';
 import { type LegConfig, legFromRest, legFromXml } from './leg-config.js';
 import { CallMetrics } from './metrics.js';
 import { type PreparedAudio, prepareAudio, silentFrame } from './prepared-audio.js';
-import { CallRecorder } from './recorder.js';
+import { EmulatedCallRecorder } from './recorder.js';
 import { type CallReport, buildReport } from './report.js';
 import { type LegHost, StreamLeg } from './stream-leg.js';
 import type { FrameTicker } from './ticker.js';
@@ -67,7 +67,7 @@ export class EmulatedCall {
   readonly #allLegs: StreamLeg[] = [];
   #format: StreamFormat | undefined;
   #mixer: HeardMixer | undefined;
-  #recorder: CallRecorder | undefined;
+  #recorder: EmulatedCallRecorder | undefined;
   #unsubscribe: (() => void) | undefined;
   #maxTimer: TimerHandle | undefined;
   #answer: AnswerResult | undefined;
@@ -228,7 +228,7 @@ export class EmulatedCall {
     if (this.#format === undefined) {
       this.#format = config.format;
       this.#mixer = new HeardMixer(config.format.sampleRate, o.speechThreshold);
-      if (o.record) this.#recorder = new CallRecorder(config.format.sampleRate);
+      if (o.record) this.#recorder = new EmulatedCallRecorder(config.format.sampleRate);
     }
     const leg = new StreamLeg(config, this.#legHost, {
       signUpgradeAs: o.signUpgradeAs,
@@ -454,7 +454,7 @@ export class EmulatedCall {
     }
   }
 
-  #end(by: HangupBy, reason: string): void {
+  #end(by: CallHangupBy, reason: string): void {
     if (this.#ending) return;
     this.#ending = true;
     this.#hangup = { by, reason, t: this.#now() };

@@ -7,7 +7,7 @@ import type { ErrorCode } from '../errors.js';
 import type { StreamStatusName } from '../protocol/status.js';
 
 /** Who ended the call. */
-export type HangupBy = 'caller' | 'app' | 'api' | 'plivo' | 'timeout';
+export type CallHangupBy = 'caller' | 'app' | 'api' | 'plivo' | 'timeout';
 
 /** Why a stream ended. */
 export type StreamEndReason =
@@ -86,7 +86,7 @@ export type CallEvent =
   | { readonly type: 'stream_reconnect'; readonly t: number; readonly streamId: string; readonly previousStreamId: string }
   | { readonly type: 'stream_end'; readonly t: number; readonly streamId: string; readonly reason: StreamEndReason; readonly code?: number }
   | { readonly type: 'warning'; readonly t: number; readonly message: string }
-  | { readonly type: 'hangup'; readonly t: number; readonly by: HangupBy; readonly reason: string };
+  | { readonly type: 'hangup'; readonly t: number; readonly by: CallHangupBy; readonly reason: string };
 
 /** The `type` of each event. */
 export type CallEventType = CallEvent['type'];

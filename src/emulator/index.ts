@@ -5,7 +5,7 @@
 export { EmulatedCall, type CallListener } from './call.js';
 export type { CallOptions } from './call-options.js';
 export { DEFAULT_AUTH_ID, PlivoEmulator, type EmulatorOptions } from './emulator.js';
-export type { CallEvent, CallEventType, HangupBy, PlivoErrorName, StreamEndReason } from './events.js';
+export type { CallEvent, CallEventType, CallHangupBy, PlivoErrorName, StreamEndReason } from './events.js';
 export type { Impairments } from './impairments.js';
 export type { CallMetricsReport } from './metrics.js';
 export { DEFAULT_SPEECH_THRESHOLD, prepareAudio, type PreparedAudio } from './prepared-audio.js';
@@ -13,7 +13,7 @@ export type { Recording } from './recorder.js';
 export { decodeCallerAudio, readCallerAudio, type CallerAudioFile } from './audio-file.js';
 export { formatSummary, formatTimeline, reportToJson } from './report-text.js';
 export { parseScript, readScript, runScript, type ScriptStep } from './script.js';
-export { takeTurn, type TurnOptions } from './turns.js';
+export { takeTurn, type TakeTurnOptions } from './turns.js';
 export type { CallReport, ProtocolErrorEvent } from './report.js';
 export type { RestLogEntry } from './rest-server.js';
 export { startCall, type StartCallOptions } from './start-call.js';

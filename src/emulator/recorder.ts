@@ -43,7 +43,7 @@ class Track {
 }
 
 /** Recorder for one call. Stops recording (silently) after `maxMs`. */
-export class CallRecorder {
+export class EmulatedCallRecorder {
   readonly sampleRate: number;
   readonly #caller: Track;
   readonly #heard: Track;

@@ -1,5 +1,5 @@
 /** What an emulated call returns when it is over. */
-import type { CallEvent, HangupBy } from './events.js';
+import type { CallEvent, CallHangupBy } from './events.js';
 import type { CallMetricsReport } from './metrics.js';
 import type { Recording } from './recorder.js';
 import type { LegSummary } from './stream-leg.js';
@@ -18,7 +18,7 @@ export interface CallReport {
   readonly format: string | undefined;
   readonly speed: number;
   readonly durationMs: number;
-  readonly hangup: { readonly by: HangupBy; readonly reason: string; readonly t: number };
+  readonly hangup: { readonly by: CallHangupBy; readonly reason: string; readonly t: number };
   readonly streams: readonly LegSummary[];
   readonly timeline: readonly CallEvent[];
   readonly protocolErrors: readonly ProtocolErrorEvent[];

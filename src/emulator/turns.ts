@@ -3,7 +3,7 @@ import { isCallwireError } from '../errors.js';
 import type { EmulatedCall } from './call.js';
 
 /** Options of {@link takeTurn}. */
-export interface TurnOptions {
+export interface TakeTurnOptions {
   /** How long to wait for the bot to start answering (real ms). */
   readonly replyTimeoutMs: number;
   /** Audio ms of bot silence that ends its answer. */
@@ -14,7 +14,7 @@ export interface TurnOptions {
  * Optionally speak, then wait for the bot to answer and go quiet. Resolves true when the bot
  * answered, false when it stayed silent until the timeout. Rejects when the call ended.
  */
-export async function takeTurn(call: EmulatedCall, speak: (() => Promise<void>) | undefined, options: TurnOptions): Promise<boolean> {
+export async function takeTurn(call: EmulatedCall, speak: (() => Promise<void>) | undefined, options: TakeTurnOptions): Promise<boolean> {
   if (speak !== undefined) await speak();
   try {
     await call.waitForBotSpeech({ timeoutMs: options.replyTimeoutMs });

@@ -5,7 +5,7 @@
 import type { Agent } from '../agent/define-agent.js';
 import type { Alerter } from '../observability/alerts.js';
 import type { ServerMetrics } from '../observability/metrics.js';
-import type { CallwireServer } from './server.js';
+import type { ServerEventSource } from './events.js';
 
 const OUTAGE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_DISCONNECTED', 'PROVIDER_TIMEOUT', 'PROVIDER_AUTH_FAILED', 'PROVIDER_RATE_LIMITED']);
 
@@ -13,7 +13,7 @@ const OUTAGE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_DISCONNECTED', '
  * Wire a server's events and its agent's sessions to metrics and alerts.
  * @returns what stops observing the agent (the server calls it when it closes)
  */
-export function observeServer(server: CallwireServer, metrics: ServerMetrics, alerts: Alerter, agent: Agent | undefined): () => void {
+export function observeServer(server: ServerEventSource, metrics: ServerMetrics, alerts: Alerter, agent: Agent | undefined): () => void {
   server.on('stream', (call) => metrics.stream(call));
   server.on('rejected', (r) => metrics.upgradeRejected(r.status));
   server.on('status', (e) => {

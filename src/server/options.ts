@@ -3,16 +3,24 @@ import type { Agent } from '../agent/define-agent.js';
 import type { Clock } from '../clock.js';
 import type { AlertOptions } from '../observability/alerts.js';
 import type { StreamStore } from '../store/types.js';
-import type { RecordingOptions } from './store-glue.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
-import { type CallStream, checkInboundSampleRate } from '../stream/call-stream.js';
+import { checkInboundSampleRate } from '../stream/call-stream.js';
+import type { StreamHandler } from '../stream/handler.js';
 import type { KeepaliveOptions } from '../stream/keepalive.js';
 import type { Pacer } from '../stream/pacer.js';
 
-/** Called for every new stream, before `start` arrives. Attach handlers; events flow once it returns (or its promise resolves). */
-export type StreamHandler = (call: CallStream) => void | Promise<void>;
+/** Recording settings. */
+export interface RecordingOptions {
+  /** Directory for the recordings, one file per stream record (default data/recordings). */
+  readonly dir?: string;
+  /**
+   * Cap of the directory's recordings, bytes: when a recording starts or ends, the oldest
+   * files are deleted until the rest fit (live recordings are kept). Default no cap.
+   */
+  readonly maxBytes?: number;
+}
 
 /** Limits on what clients may do. */
 export interface ServerLimits {

@@ -8,7 +8,7 @@ import { type Server as HttpServer, type IncomingMessage, STATUS_CODES, type Ser
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { echoHandler } from '../agent/echo.js';
+import { echoHandler } from '../stream/echo.js';
 import { Alerter } from '../observability/alerts.js';
 import { ServerMetrics } from '../observability/metrics.js';
 import { type Clock, defaultClock } from '../clock.js';
@@ -22,46 +22,29 @@ import { TypedEmitter } from '../stream/typed-emitter.js';
 import { PATHS, answer, transferXml } from './answer.js';
 import { CallContextCodec } from './call-context.js';
 import type { ServerContext } from './context.js';
+import type { ListenInfo, ServerEvents } from './events.js';
 import { healthz, readyz } from './health.js';
 import { parseForm, parseParams, send } from './http-io.js';
 import { PendingBodies } from './pending.js';
 import { readPlivoBody } from './plivo-body.js';
 import { NonceCache, isReplayLedger } from './nonce-cache.js';
-import { type ResolvedOptions, type ServerOptions, type StreamHandler, resolveOptions } from './options.js';
+import { type ResolvedOptions, type ServerOptions, resolveOptions } from './options.js';
+import type { StreamHandler } from '../stream/handler.js';
 import { type PublicOrigin, httpUrl, publicOrigin, signatureCandidates } from './public-url.js';
 import { RateLimiter } from './rate-limit.js';
 import { observeServer } from './observe.js';
 import { storeStreams } from './store-glue.js';
-import { type StoreRecord, StoreTee } from './store-tee.js';
+import { StoreTee } from './store-tee.js';
 import type { StreamStore } from '../store/types.js';
 import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
-import { type StreamTokenVerifier, type UpgradeRejection, handleUpgrade } from './upgrade.js';
-
-/** Where the server listens. */
-export interface ListenInfo {
-  readonly port: number;
-  readonly host: string;
-  /** Local base URL, e.g. http://127.0.0.1:8080 */
-  readonly url: string;
-}
-
-/** Server events. */
-export interface ServerEvents {
-  stream: CallStream;
-  status: StreamStatusEvent;
-  rejected: UpgradeRejection;
-  /** An HTTP request refused (signature, size): route and reason. */
-  refused: { readonly route: string; readonly status: number; readonly code?: string };
-  /** The server is listening. */
-  listening: ListenInfo;
-  /** A write the server made to its store about a stream (the dashboard's live view). */
-  record: StoreRecord;
-}
+import { type StreamTokenVerifier, handleUpgrade } from './upgrade.js';
 
 /** A route an app adds beside Plivo's (the dashboard and metrics use this). */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export type { ListenInfo, ServerEvents } from './events.js';
 
 export class CallwireServer {
   readonly options: ResolvedOptions;

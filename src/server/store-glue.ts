@@ -13,18 +13,8 @@ import { checkRecordingQuota, enforceRecordingQuota } from '../store/recording-q
 import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { EndedBy, StreamInfo } from '../stream/types.js';
-import type { CallwireServer } from './server.js';
-
-/** Recording settings. */
-export interface RecordingOptions {
-  /** Directory for the recordings, one file per stream record (default data/recordings). */
-  readonly dir?: string;
-  /**
-   * Cap of the directory's recordings, bytes: when a recording starts or ends, the oldest
-   * files are deleted until the rest fit (live recordings are kept). Default no cap.
-   */
-  readonly maxBytes?: number;
-}
+import type { ServerEventSource } from './events.js';
+import type { RecordingOptions } from './options.js';
 
 /** Runs quota passes one at a time, with the live recordings kept. */
 class RecordingQuota {
@@ -76,7 +66,7 @@ export function storeLogTap(store: StreamStore): (line: Record<string, unknown>)
  * Connect a server (and its agent) to a store.
  * @returns what stops observing the agent (the server calls it when it closes)
  */
-export function storeStreams(server: CallwireServer, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
+export function storeStreams(server: ServerEventSource, store: StreamStore, clock: Clock, log: Logger, agent: Agent | undefined, recording: RecordingOptions | undefined): () => void {
   // Each call's record id: its stream id, unless another stream had that id before.
   const records = new WeakMap<CallStream, string>();
   checkRecordingQuota(recording?.maxBytes, 'recording.maxBytes');

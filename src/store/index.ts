@@ -15,7 +15,7 @@ export {
   type Hangup,
   type HangupBy,
   type JsonValue,
-  type LatencyLedger,
+  type StoredLedger,
   type ListQuery,
   type LogLevel,
   type LogLine,

@@ -97,7 +97,7 @@ export type StoredEvent = TimelineInput & { readonly id: number };
  * monotonic call clock; only differences matter). Well-known names, the agent's
  * `LedgerMarks`, are in {@link LATENCY_STAGES}; others are kept and shown after them.
  */
-export type LatencyLedger = Readonly<Record<string, number>>;
+export type StoredLedger = Readonly<Record<string, number>>;
 
 /** The well-known ledger marks, in pipeline order (the agent's `LedgerMarks`). */
 export const LATENCY_STAGES = [
@@ -122,7 +122,7 @@ export interface TurnRecord {
   /** What the caller heard of `botText` (differs when interrupted). */
   readonly heardText?: string;
   readonly interrupted: boolean;
-  readonly ledger: LatencyLedger;
+  readonly ledger: StoredLedger;
 }
 
 /** Log levels. */

@@ -3,7 +3,7 @@
  * WAV headers are stripped and obeyed wherever they appear (the guide: "send raw audio data
  * only (no WAV headers)"), so that failure cannot happen through the Player.
  */
-import { WireEncoder, pcmToWire, wireToPcm } from '../audio/codec.js';
+import { WireEncoder, pcmToWire } from '../audio/codec.js';
 import { decodeMulaw } from '../audio/mulaw.js';
 import { l16ToPcm } from '../audio/pcm.js';
 import { isWav, parseWav, decodeWav, type WavInfo } from '../audio/wav.js';
@@ -128,9 +128,4 @@ export class OutboundConverter {
     }
     return this.#fromPcm(pcm, layout.sampleRate);
   }
-}
-
-/** Decode wire bytes of a format to PCM16 (for level meters and tests). */
-export function wireBytesToPcm(format: StreamFormat, bytes: Uint8Array): Int16Array {
-  return wireToPcm(format, bytes);
 }

@@ -10,6 +10,7 @@ import type { RawData, WebSocket } from 'ws';
 import { WireDecoder } from '../audio/codec.js';
 import { RATE_RANGE, isSampleRate } from '../audio/rate.js';
 import { SUPPORTED_RATES } from '../audio/resampler.js';
+import { BoundedQueue } from '../bounded-queue.js';
 import { type Clock, defaultClock } from '../clock.js';
 import { type CallwireError, ConfigError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -19,7 +20,6 @@ import type { InboundMessage, MediaMessage } from '../protocol/messages.js';
 import { sendDtmf as sendDtmfMessage, serializeOutbound } from '../protocol/outbound.js';
 import { parseInbound } from '../protocol/parse-inbound.js';
 import type { PlivoRestClient } from '../rest/plivo-rest.js';
-import { AudioQueue } from './audio-queue.js';
 import { CLOSE } from './close-codes.js';
 import { Keepalive, type KeepaliveOptions } from './keepalive.js';
 import { type Pacer, sharedPacer } from './pacer.js';
@@ -129,7 +129,7 @@ export class CallStream {
   #keepalive: Keepalive | undefined;
   #prestart: MediaMessage[] = [];
   #backlog: Backlogged[] | undefined = [];
-  #queues = new Set<AudioQueue<InboundAudioFrame>>();
+  #queues = new Set<BoundedQueue<InboundAudioFrame>>();
   #lastChunk = 0;
   #audioMs = 0;
   #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
@@ -224,7 +224,7 @@ export class CallStream {
 
   /** Inbound audio as an async iterator; ends when the stream ends. Bounded: a slow reader loses the oldest frames. */
   audio(): AsyncIterableIterator<InboundAudioFrame> {
-    const q = new AudioQueue<InboundAudioFrame>(this.#o.audioQueueFrames ?? 500);
+    const q = new BoundedQueue<InboundAudioFrame>({ capacity: this.#o.audioQueueFrames ?? 500, overflow: 'drop-oldest' });
     if (this.#state === 'ended') q.end();
     else this.#queues.add(q);
     return q;

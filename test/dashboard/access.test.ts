@@ -6,7 +6,7 @@ import { DashboardAccess, SESSION_MS, accessMode, readCookie } from '../../src/d
 import { isLoopbackHost, mountDashboard } from '../../src/dashboard/index.js';
 import { safeNext } from '../../src/dashboard/login.js';
 import { isCallwireError } from '../../src/errors.js';
-import { resolveServeConfig } from '../../src/server/config.js';
+import { resolveServeConfig } from '../../src/cli/serve-config.js';
 import { createServer } from '../../src/server/server.js';
 import { MemoryStreamStore } from '../../src/store/index.js';
 import { startDashboardServer } from '../support/dashboard.js';

@@ -1,6 +1,9 @@
 // The example agents, run as a user would run them in CI: the built package (`callwire`,
 // `callwire/testing`), the providers' real clients against wire-faithful fakes, and the emulator.
-import { createServer, DeepgramStt, ElevenLabsTts, OpenAiLlm } from 'callwire';
+import { createServer } from 'callwire';
+import { DeepgramStt } from 'callwire/providers/deepgram';
+import { ElevenLabsTts } from 'callwire/providers/elevenlabs';
+import { OpenAiLlm } from 'callwire/providers/openai';
 import { startCall, startFakeDeepgram, startFakeElevenLabs, startFakeOpenAi } from 'callwire/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appointmentsAgent, Calendar } from '../../examples/appointments/agent.js';

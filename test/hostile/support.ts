@@ -2,7 +2,7 @@
 // healthy call that streams numbered frames through every attack and checks, at the end,
 // that the server received each one and echoed each one back in order: "no other live call
 // loses a frame". Stream objects are only held weakly, so a test can check they are released.
-import { echoHandler } from '../../src/agent/echo.js';
+import { echoHandler } from '../../src/stream/echo.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import type { CallStream } from '../../src/stream/call-stream.js';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { maskNumber } from '../../src/log/mask.js';
-import { resolveServeConfig } from '../../src/server/config.js';
+import { resolveServeConfig } from '../../src/cli/serve-config.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 function capture(fullNumbers?: boolean): { text: () => string; lines: Record<string, unknown>[]; logger: ReturnType<typeof createLogger> } {

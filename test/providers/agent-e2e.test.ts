@@ -61,8 +61,9 @@ describe('streaming TTS providers in a call', () => {
     await call.waitForBotSpeech({ timeoutMs: 20_000 });
     await call.waitForBotSilence(400, { timeoutMs: 20_000 });
     await call.say('Tell me everything.');
-    await call.waitForBotSpeech({ timeoutMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Interrupt 1.5 s into the long reply, on the call's clock (not a free-running sleep).
+    const replyStarted = await call.waitForBotSpeech({ timeoutMs: 20_000 });
+    await call.waitUntil(replyStarted + 1500);
     await call.say('Stop.');
     await ca.contexts.waitFor((c) => c.outcome === 'cancelled', 20_000, 'a cancelled Cartesia context');
     await waitUntil(() => session.context.messages.some((m) => m.role === 'assistant' && m.interrupted === true), 20_000, 'an interrupted assistant message');

@@ -5,7 +5,6 @@ import { CartesiaTts } from '../../src/providers/cartesia/tts.js';
 import { DeepgramStt } from '../../src/providers/deepgram/stt.js';
 import { keyHint, redactSecret, resolveApiKey } from '../../src/providers/net/api-key.js';
 import { httpAndWsBase } from '../../src/providers/net/base-url.js';
-import { BoundedQueue } from '../../src/providers/net/bounded-queue.js';
 import { failureError, parseRetryAfter } from '../../src/providers/net/failure.js';
 import { backoffDelay, retryPolicy } from '../../src/providers/net/retry.js';
 import { SseDecoder } from '../../src/providers/net/sse.js';
@@ -145,36 +144,5 @@ describe('API keys and base URLs', () => {
     expect(httpAndWsBase('https://api.x.com/', 'X')).toEqual({ http: 'https://api.x.com', ws: 'wss://api.x.com' });
     expect(httpAndWsBase('ws://127.0.0.1:9/base', 'X')).toEqual({ http: 'http://127.0.0.1:9/base', ws: 'ws://127.0.0.1:9/base' });
     expect(() => httpAndWsBase('ftp://x', 'X')).toThrow(/http\(s\) or ws\(s\)/);
-  });
-});
-
-describe('BoundedQueue', () => {
-  it('enforces its capacity by weight, coalesces, drains before failing, and reports a consumer that stops early', async () => {
-    let cancelled = 0;
-    const q = new BoundedQueue<{ kind: string; n: number }>({
-      capacity: 10,
-      weigh: (x) => x.n,
-      coalesce: (a, b) => a.kind === 'interim' && b.kind === 'interim',
-      onCancel: () => cancelled++,
-    });
-    expect(q.push({ kind: 'final', n: 6 })).toBe(true);
-    expect(q.push({ kind: 'interim', n: 2 })).toBe(true);
-    expect(q.push({ kind: 'interim', n: 3 })).toBe(true);
-    expect(q.weight).toBe(9);
-    expect(q.push({ kind: 'final', n: 2 })).toBe(false);
-    q.fail(new Error('boom'));
-    const seen: number[] = [];
-    await expect(
-      (async () => {
-        for await (const x of q) seen.push(x.n);
-      })(),
-    ).rejects.toThrow('boom');
-    expect(seen).toEqual([6, 3]);
-    const q2 = new BoundedQueue<number>({ capacity: 5, onCancel: () => cancelled++ });
-    q2.push(1);
-    q2.push(2);
-    for await (const _ of q2) break;
-    expect(cancelled).toBe(1);
-    expect(q2.push(3)).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ describe('200 concurrent streams', () => {
     const calls: CallStream[] = [];
     const srv = await startServer({ limits: { maxStreams: 1000, upgradeBurst: 1000 }, onStream: async (c) => {
       calls.push(c);
-      const { echoHandler } = await import('../../src/agent/echo.js');
+      const { echoHandler } = await import('../../src/stream/echo.js');
       echoHandler(c);
     } });
     const FRAMES = 25;

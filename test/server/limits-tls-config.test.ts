@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCallwireError } from '../../src/errors.js';
 import { STREAM_FORMATS } from '../../src/protocol/index.js';
-import { readConfigFile, resolveServeConfig } from '../../src/server/config.js';
+import { readConfigFile, resolveServeConfig } from '../../src/cli/serve-config.js';
 import { CallStream } from '../../src/stream/call-stream.js';
 import { createServer } from '../../src/server/server.js';
 import { type TestServer, startServer } from '../support/server.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LatencyLedger } from '../../src/agent/latency-ledger.js';
 import type { CallStream } from '../../src/stream/call-stream.js';
+import { waitUntil } from '../support/async.js';
 import { type TestServer, startServer } from '../support/server.js';
 import { StreamClient, tryUpgrade } from '../support/stream-client.js';
 
@@ -22,7 +23,7 @@ describe('/metrics', () => {
     const calls: CallStream[] = [];
     srv = await startServer({ limits: { maxStreams: 1 }, onStream: async (c) => {
       calls.push(c);
-      const { echoHandler } = await import('../../src/agent/echo.js');
+      const { echoHandler } = await import('../../src/stream/echo.js');
       echoHandler(c);
     } });
     const client = await StreamClient.connect(srv.streamUrl, { playout: true });
@@ -77,8 +78,7 @@ describe('alerts', () => {
     await post('Event=DroppedStream&StreamID=s1&CallUUID=c1&Error=connection_failed');
     await post('Event=DegradedStream&StreamID=s1&BufferPercent=60');
     await post('Event=StartStream&StreamID=s2');
-    const deadline = Date.now() + 5000;
-    while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => received.length >= 2, 15_000, 'two alerts');
     await new Promise((r) => setTimeout(r, 100));
     expect(received.map((a) => a.kind)).toEqual(['dropped_stream', 'degraded_stream']);
     expect(received[0]).toMatchObject({ streamId: 's1', callId: 'c1', details: { reason: 'connection_failed' } });

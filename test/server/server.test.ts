@@ -6,6 +6,7 @@ import { STREAM_FORMATS, computeSignatureV3, readStreamXml } from '../../src/pro
 import type { CallStream } from '../../src/stream/call-stream.js';
 import type { InboundAudioFrame } from '../../src/stream/types.js';
 import { StreamClient, signedHeaders, tryUpgrade } from '../support/stream-client.js';
+import { waitUntil } from '../support/async.js';
 import { type TestServer, startServer } from '../support/server.js';
 
 const TOKEN = 'TEST_AUTH_TOKEN_0123456789';
@@ -193,10 +194,8 @@ describe('CallStream over a real socket', () => {
     srv = await startServer({ onStream: (c) => void (call = c) });
     const client = await StreamClient.connect(srv.streamUrl, { playout: true });
     client.start();
-    const info = await (async () => {
-      while (call === undefined) await new Promise((r) => setTimeout(r, 5));
-      return call.started();
-    })();
+    await waitUntil(() => call !== undefined, 15_000, 'the stream handler');
+    const info = await (call as CallStream).started();
     expect(info.streamId).toBe(client.streamId);
     const c = call as CallStream;
     const a = c.player.play({ pcm: tone(300, 200, 8000), sampleRate: 8000 }, { text: 'one' });
@@ -235,8 +234,11 @@ describe('CallStream over a real socket', () => {
     let call: CallStream | undefined;
     srv = await startServer({ keepalive: { intervalMs: 100, timeoutMs: 100 }, onStream: (c) => void (call = c) });
     const client = await StreamClient.connect(srv.streamUrl);
+    let pings = 0;
+    client.ws.on('ping', () => pings++);
     client.start();
-    await new Promise((r) => setTimeout(r, 800));
+    // Several ping rounds, each past the 100 ms pong timeout, counted rather than slept through.
+    await waitUntil(() => pings >= 5, 15_000, 'five keepalive pings');
     expect(call?.state).toBe('started');
     await client.close();
     await expect(call?.ended).resolves.toMatchObject({ by: 'caller' });
@@ -280,8 +282,7 @@ describe('CallStream over a real socket', () => {
     const client = await StreamClient.connect(srv.streamUrl);
     client.start();
     for (let i = 0; i < 5; i++) client.media(frame(i));
-    const deadline = Date.now() + 5000;
-    while (n < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => n >= 5, 15_000, 'five frames');
     expect(n).toBe(5);
     await client.close();
   });
@@ -292,7 +293,7 @@ describe('CallStream over a real socket', () => {
     srv = await startServer({
       onStream: async (c) => {
         call = c;
-        const { echoHandler } = await import('../../src/agent/echo.js');
+        const { echoHandler } = await import('../../src/stream/echo.js');
         echoHandler(c);
         c.on('dtmf', (d) => digits.push(d.digit));
       },

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '../support/async.js';
 import { describe, expect, it } from 'vitest';
 import { builtinAgent } from '../../src/agent/builtin.js';
 import { parseWav } from '../../src/audio/index.js';
@@ -24,8 +25,11 @@ describe('stream records and recordings', () => {
     const store = new SqliteStreamStore({ path: dbPath });
     const speed = 3;
     const clock = scaledClock(speed);
+    const agent = builtinAgent({ greeting: 'Hi there.' });
+    let replies = 0;
+    agent.observe((session) => session.on('reply', () => replies++));
     const srv = await startServer({
-      agent: builtinAgent({ greeting: 'Hi there.' }),
+      agent,
       store,
       recording: { dir: join(dir, 'rec') },
       clock,
@@ -37,7 +41,9 @@ describe('stream records and recordings', () => {
     await call.waitForBotSilence(400, { timeoutMs: 20_000 });
     await call.say('hello from the test');
     await call.waitForBotSpeech({ timeoutMs: 20_000 });
-    await call.waitForBotSilence(800, { timeoutMs: 30_000 });
+    // The whole reply played (its checkpoint came back), however slow the machine: a pause in the
+    // bot's audio under load is not the end of the reply.
+    await waitUntil(() => replies >= 1, 30_000, 'the reply to have played');
     const report = await call.hangup();
     const streamId = report.streams[0]?.streamId as string;
     await srv.close();
@@ -93,10 +99,11 @@ describe('a call that ends before its handler is resumed', () => {
     try {
       const client = await StreamClient.connect(srv.streamUrl);
       client.start();
-      await new Promise((r) => setTimeout(r, 50));
+      // The server has the start (held back: the handler still runs) before the caller hangs up.
+      await waitUntil(() => [...srv.server.streams].some((c) => c.info !== undefined), 15_000, 'the start on the server');
       client.ws.close(1000);
-      // Past the handler's 300 ms, so the held-back start has been delivered too.
-      await new Promise((r) => setTimeout(r, 600));
+      // The end comes after the handler's 300 ms, once the held-back start has been delivered.
+      await waitUntil(() => records.includes('ended'), 15_000, 'the ended record');
       await store.flush();
       const s = await store.getStream(client.streamId);
       expect(s).toMatchObject({ status: 'ended', hangup: { by: 'caller' } });
@@ -130,7 +137,7 @@ describe('one agent, several servers', () => {
       const call = await startCall({ answerUrl: `${b?.http}/plivo/answer` });
       await call.waitForBotSpeech({ timeoutMs: 20_000 });
       await call.hangup();
-      await new Promise((r) => setTimeout(r, 200));
+      await waitUntil(() => records.b?.includes('ended') === true, 15_000, "b's ended record");
       // The call's session events (state changes at least) reach b's store, none reach a's.
       expect(records.b).toContain('event');
       expect(records.a).toEqual([]);

@@ -5,7 +5,7 @@
 // not get past them.
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { resolveServeConfig } from '../../src/server/config.js';
+import { resolveServeConfig } from '../../src/cli/serve-config.js';
 import { clientIp } from '../../src/server/http-io.js';
 import { startDashboardServer } from '../support/dashboard.js';
 import { startServer } from '../support/server.js';

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveServeConfig } from '../../src/server/config.js';
+import { resolveServeConfig } from '../../src/cli/serve-config.js';
 import { createServer } from '../../src/server/server.js';
 import { MemoryStreamStore } from '../../src/store/memory-store.js';
 import { enforceRecordingQuota } from '../../src/store/recording-quota.js';

@@ -2,7 +2,7 @@
 // servers on loopback, driven by the real provider clients), the embedded flite TTS, a real
 // callwire server running the agent, and the emulator as the caller.
 import { defineAgent } from '../../src/agent/define-agent.js';
-import type { AgentConfig } from '../../src/agent/config.js';
+import type { AgentConfig } from '../../src/agent/session.js';
 import type { AgentSession } from '../../src/agent/session.js';
 import { type Clock, defaultClock } from '../../src/clock.js';
 import { DeepgramStt, type DeepgramSttOptions } from '../../src/providers/deepgram/index.js';

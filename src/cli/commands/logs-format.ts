@@ -3,7 +3,7 @@
  * and the recent-streams listing. Pure: data in, lines out (tests compare them exactly).
  */
 import { type LedgerMarks, LatencyLedger, describeLedger } from '../../agent/latency-ledger.js';
-import { LATENCY_STAGES, type LatencyLedger as LedgerRecord, type StoredEvent, type StoredLogLine, type StreamDetail, type StreamSummary } from '../../store/types.js';
+import { LATENCY_STAGES, type StoredLedger as LedgerRecord, type StoredEvent, type StoredLogLine, type StreamDetail, type StreamSummary } from '../../store/types.js';
 
 // The store lists the agent's mark names without importing the agent (it sits below it);
 // these two lines fail to compile if the lists drift apart.

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS, type Logger, createLogger } from '../../log/logger.js';
-import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
+import { type ServeConfig, readConfigFile, resolveServeConfig } from '../serve-config.js';
 import type { ServerOptions } from '../../server/options.js';
-import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
+import { type AgentChoice, selectAgent, verifyProviders } from '../agent-from-env.js';
 import { createServer } from '../../server/server.js';
 import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';

@@ -8,7 +8,7 @@ import type WebSocket from 'ws';
 import type { TimerHandle } from '../../clock.js';
 import { type CallwireError, ProviderError, isCallwireError } from '../../errors.js';
 import { bytesPerMs, sampleBytes } from '../audio-spec.js';
-import { BoundedQueue } from '../net/bounded-queue.js';
+import { BoundedQueue } from '../../bounded-queue.js';
 import { cancelledError } from '../net/failure.js';
 import { withRetry } from '../net/retry.js';
 import type { ProviderMetric, SttEvent, SttOpenOptions, SttSession, SttWord } from '../types.js';

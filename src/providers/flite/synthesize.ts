@@ -11,7 +11,7 @@ import { type FlitePool, sharedFlitePool } from './pool.js';
 import { FLITE_VOICES, type FliteVoice, fliteVoice } from './voices.js';
 
 /** Options of {@link synthesizeSpeech}. */
-export interface SynthesizeOptions {
+export interface FliteSynthesizeOptions {
   /** Voice name (default `kal16`). */
   voice?: FliteVoice | string;
   /** Output rate in Hz (default: the voice's native rate). */
@@ -43,7 +43,7 @@ export function resampleAll(samples: Int16Array, from: number, to: number): Int1
  * Synthesize `text` to mono PCM16.
  * @throws ProviderError (see {@link FlitePool.synthesize}); ConfigError for an unknown voice
  */
-export async function synthesizeSpeech(text: string, options: SynthesizeOptions = {}): Promise<SpeechAudio> {
+export async function synthesizeSpeech(text: string, options: FliteSynthesizeOptions = {}): Promise<SpeechAudio> {
   const voice = fliteVoice(options.voice);
   const native = FLITE_VOICES[voice];
   const rate = options.sampleRate ?? native;

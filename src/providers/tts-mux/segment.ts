@@ -3,9 +3,9 @@
  * how far the delivered audio has got, so it can be re-requested after a reconnect.
  */
 import type { TimerHandle } from '../../clock.js';
-import { BoundedQueue } from '../net/bounded-queue.js';
+import { BoundedQueue } from '../../bounded-queue.js';
 import { advanceByChars, advanceByWords } from './text-progress.js';
-import type { TimedWord } from './wire.js';
+import type { TimedWord } from '../types.js';
 
 /** See the module comment. */
 export class Segment {

@@ -4,12 +4,7 @@
  * concurrent segments, cancellation and reconnect-with-resume for both.
  */
 import type { ProviderError } from '../../errors.js';
-
-/** A spoken word and when it ends, in ms from the start of its context's audio. */
-export interface TimedWord {
-  readonly word: string;
-  readonly endMs: number;
-}
+import type { TimedWord } from '../types.js';
 
 /** One thing a server message told us. */
 export type TtsWireEvent =

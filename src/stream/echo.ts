@@ -3,8 +3,8 @@
  * path both ways (the guide's "no audio" and "garbled audio" diagnostics): a caller who
  * hears themselves clearly has a working stream in both directions.
  */
-import type { CallStream } from '../stream/call-stream.js';
-import type { PlaybackWriter } from '../stream/player.js';
+import type { CallStream } from './call-stream.js';
+import type { PlaybackWriter } from './player.js';
 
 /** Echo inbound audio back to the caller, frame by frame, as one long playback item. */
 export function echoHandler(call: CallStream): void {

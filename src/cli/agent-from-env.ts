@@ -11,10 +11,10 @@ import { DeepgramStt } from '../providers/deepgram/index.js';
 import { ElevenLabsTts } from '../providers/elevenlabs/index.js';
 import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
-import { echoHandler } from './echo.js';
-import type { StreamHandler } from '../server/options.js';
-import { builtinAgent } from './builtin.js';
-import { type Agent, defineAgent } from './define-agent.js';
+import { echoHandler } from '../stream/echo.js';
+import type { StreamHandler } from '../stream/handler.js';
+import { builtinAgent } from '../agent/builtin.js';
+import { type Agent, defineAgent } from '../agent/define-agent.js';
 
 /** What `--agent` accepts. */
 export type AgentChoice = 'auto' | 'ai' | 'builtin' | 'echo';
