@@ -119,6 +119,8 @@ export const ERROR_CODES = {
   AGENT_TOOL_INVALID_ARGS: { family: 'agent', retryable: false },
   AGENT_TOOL_UNKNOWN: { family: 'agent', retryable: false },
   AGENT_ABORTED: { family: 'agent', retryable: false },
+  /** Detached agent work (a reply, a report, a timer's action) failed; that call alone is affected. */
+  AGENT_TASK_FAILED: { family: 'agent', retryable: false },
   // Emulator (the Plivo side); codes mirror Plivo's error names where they exist
   EMULATOR_CONNECTION_FAILED: { family: 'emulator', retryable: true },
   EMULATOR_AUTHENTICATION_FAILED: { family: 'emulator', retryable: false },

@@ -10,6 +10,7 @@
  * - flite writes each WAV into an in-memory directory (`mem-wasi.ts`): no temporary files,
  *   and no file descriptor per utterance (Node 20's `node:wasi` leaks one).
  */
+import { detach } from '../../detached.js';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -151,7 +152,12 @@ export class FlitePool {
       const request: FliteRequest = { id: job.id, text: job.text, voice: job.voice };
       idle.worker.postMessage(request);
     }
-    if (this.#queue.length > this.#starting && this.#slots.length + this.#starting < this.size) void this.#spawn();
+    if (this.#queue.length > this.#starting && this.#slots.length + this.#starting < this.size) {
+      // Detached: a failure to start a worker fails the waiting requests, never the process.
+      detach(() => this.#spawn(), (e) => {
+        for (const job of this.#queue.splice(0)) this.#settle(job, e);
+      }, 'PROVIDER_UNAVAILABLE');
+    }
   }
 
   async #spawn(): Promise<void> {
