@@ -99,6 +99,10 @@ export const ERROR_CODES = {
   STREAM_LISTENER_FAILED: { family: 'stream', retryable: false },
   STREAM_AUDIO_DROPPED: { family: 'stream', retryable: false },
   STREAM_RATE_LIMITED: { family: 'stream', retryable: false },
+  /** A stream sent audio faster than real time past its burst (closed 1008). */
+  STREAM_AUDIO_OVER_REALTIME: { family: 'stream', retryable: false },
+  /** One media frame held more audio than a frame may (closed 1008). */
+  STREAM_FRAME_TOO_LONG: { family: 'stream', retryable: false },
   // Plivo REST API
   REST_MISSING_CREDENTIALS: { family: 'rest', retryable: false },
   REST_AUTH_FAILED: { family: 'rest', retryable: false },
