@@ -10,7 +10,7 @@
 import { detach } from '../detached.js';
 import { tone } from '../audio/generate.js';
 import { fliteTts } from '../providers/flite/index.js';
-import type { TtsProvider } from '../providers/types.js';
+import type { TtsProvider, VadProvider } from '../providers/types.js';
 import { type Agent, defineAgent } from './define-agent.js';
 import type { TurnLedger } from './latency-ledger.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
@@ -86,6 +86,8 @@ export interface BuiltinAgentOptions {
   readonly tts?: TtsProvider;
   /** Default: {@link BUILTIN_GREETING} (the menu). */
   readonly greeting?: string;
+  /** Default: WebRTC VAD. */
+  readonly vad?: VadProvider;
   readonly onSession?: (session: AgentSession) => void;
 }
 
@@ -95,6 +97,7 @@ export function builtinAgent(options: BuiltinAgentOptions = {}): Agent {
     greeting: options.greeting ?? BUILTIN_GREETING,
     onSession: options.onSession,
     tts: options.tts ?? fliteTts(),
+    vad: options.vad,
     responder: (session) => new BuiltinResponder(session),
     idle: { afterMs: 20_000, prompts: ['Are you still there? Say something, or press pound to hang up.'], maxPrompts: 2 },
   });
