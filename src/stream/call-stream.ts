@@ -413,7 +413,9 @@ export class CallStream {
       onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
       onClear: (at) => this.outboundTap?.clear(at),
       onDegraded: (reason, bufferedBytes) => {
-        this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
+        // Sampled like the coded warnings: a peer that reads slowly on and off starts an episode each time.
+        const n = this.#warned.hit('STREAM_BACKPRESSURE');
+        if (n !== undefined) this.#log.warn({ code: 'STREAM_BACKPRESSURE', bufferedBytes, count: n }, `outbound audio backing up: ${reason}`);
         this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });
       },
     });
