@@ -8,6 +8,7 @@ import { scaledClock } from '../../src/clock.js';
 import { startCall } from '../../src/emulator/index.js';
 import { Pacer } from '../../src/stream/pacer.js';
 import { type TestServer, startServer } from '../support/server.js';
+import { waitUntil } from '../support/async.js';
 import { eventsOf } from '../support/emulator.js';
 
 let srv: TestServer | undefined;
@@ -76,11 +77,17 @@ describe('the built-in agent', () => {
     await call.waitForBotSilence(400, { timeoutMs: 30_000 });
     const digits: string[] = [];
     sessions[0]?.on('dtmf', (d) => digits.push(d.digit));
+    // A key press cuts off what is playing (a menu answers the latest key), so each reply is
+    // let play out (the session back to listening, nothing queued) before the next key: a
+    // pause in the audio under load is not the end of the reply.
+    const playedOut = () => waitUntil(() => sessions[0]?.state === 'listening' && sessions[0]?.call.player.busy === false, 60_000, 'the reply to play out');
     call.pressDigit('3');
     await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await playedOut();
     await call.waitForBotSilence(700, { timeoutMs: 60_000 });
     call.pressDigit('2');
     await call.waitForBotSpeech({ timeoutMs: 30_000 });
+    await playedOut();
     await call.waitForBotSilence(700, { timeoutMs: 60_000 });
     call.pressDigit('#');
     const report = await call.finished;
