@@ -100,6 +100,10 @@ export const ERROR_CODES = {
   STREAM_LISTENER_FAILED: { family: 'stream', retryable: false },
   STREAM_AUDIO_DROPPED: { family: 'stream', retryable: false },
   STREAM_RATE_LIMITED: { family: 'stream', retryable: false },
+  /** A stream sent audio faster than real time past its burst (closed 1008). */
+  STREAM_AUDIO_OVER_REALTIME: { family: 'stream', retryable: false },
+  /** One media frame held more audio than a frame may (closed 1008). */
+  STREAM_FRAME_TOO_LONG: { family: 'stream', retryable: false },
   // Plivo REST API
   REST_MISSING_CREDENTIALS: { family: 'rest', retryable: false },
   REST_AUTH_FAILED: { family: 'rest', retryable: false },
@@ -118,6 +122,8 @@ export const ERROR_CODES = {
   // Agent loop
   AGENT_TOOL_FAILED: { family: 'agent', retryable: false },
   AGENT_TOOL_INVALID_ARGS: { family: 'agent', retryable: false },
+  /** Detached agent work (a reply, a report, a timer's action) failed; that call alone is affected. */
+  AGENT_TASK_FAILED: { family: 'agent', retryable: false },
   // Emulator (the Plivo side); codes mirror Plivo's error names where they exist
   EMULATOR_CONNECTION_FAILED: { family: 'emulator', retryable: true },
   EMULATOR_AUTHENTICATION_FAILED: { family: 'emulator', retryable: false },

@@ -10,7 +10,7 @@ import { cycles, importGraph, importsOf, layerOf } from './support/import-graph.
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');
 
-const BASE = ['errors', 'clock', 'latency-budget', 'bounded-queue'];
+const BASE = ['errors', 'clock', 'latency-budget', 'bounded-queue', 'token-bucket', 'detached'];
 const PURE = ['protocol', 'audio'];
 const LOW = [...BASE, ...PURE, 'log', 'rest'];
 
@@ -23,6 +23,8 @@ const LAYERS: Record<string, readonly string[]> = {
   clock: [],
   'latency-budget': [],
   'bounded-queue': [],
+  'token-bucket': [],
+  detached: ['errors'],
   types: [],
   protocol: ['errors'],
   audio: ['errors'],

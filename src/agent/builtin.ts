@@ -2,13 +2,15 @@
  * The built-in agent `npm start` serves with no API keys. It greets with the embedded flite
  * voice and runs the real loop (VAD turn-taking, barge-in). It echoes the caller: plays back
  * what they said, then says how long they spoke. It has a DTMF menu: 1 echo test, 2 reads back
- * the last turn's latency ledger, 3 tone test, # hang up. It doubles as the guide's check for
+ * the last turn's latency ledger, 3 tone test, # hang up; a key press cuts off whatever is
+ * playing and answers that key (pound: clear, "Goodbye.", hang up). It doubles as the guide's check for
  * "no audio" and "garbled audio": a caller who hears their own voice back clean has a working
  * audio path both ways.
  */
+import { detach } from '../detached.js';
 import { tone } from '../audio/generate.js';
 import { fliteTts } from '../providers/flite/index.js';
-import type { TtsProvider } from '../providers/types.js';
+import type { TtsProvider, VadProvider } from '../providers/types.js';
 import { type Agent, defineAgent } from './define-agent.js';
 import type { TurnLedger } from './latency-ledger.js';
 import type { Reply, Responder, UserTurn } from './responder.js';
@@ -46,6 +48,10 @@ class BuiltinResponder implements Responder {
   }
 
   onDtmf(digit: string, reply: Reply): boolean {
+    // A phone menu answers the latest key: a new key supersedes what is being said (queued
+    // menu replies, the greeting, an echo), so a keypad burst queues one reply, not one per key.
+    // Pound (hang up) interrupts even an uninterruptible utterance.
+    this.#session.interrupt({ force: digit === '#', reason: `dtmf ${digit}` });
     switch (digit) {
       case '1':
         this.#echo = true;
@@ -64,7 +70,8 @@ class BuiltinResponder implements Responder {
       }
       case '#':
         reply.say('Goodbye.', { cache: true, label: 'goodbye' });
-        void this.#session.hangup('the caller pressed pound');
+        // hangup() never rejects in practice; detached all the same so nothing can escape.
+        detach(() => this.#session.hangup('the caller pressed pound'), (e) => this.#session.log.warn({ code: e.code }, `hang-up failed: ${e.message}`));
         return true;
       default:
         reply.say(`You pressed ${digit === '*' ? 'star' : digit}. Press 1, 2, 3, or pound.`, { label: 'menu-other' });
@@ -79,6 +86,8 @@ export interface BuiltinAgentOptions {
   readonly tts?: TtsProvider;
   /** Default: {@link BUILTIN_GREETING} (the menu). */
   readonly greeting?: string;
+  /** Default: WebRTC VAD. */
+  readonly vad?: VadProvider;
   readonly onSession?: (session: AgentSession) => void;
 }
 
@@ -88,6 +97,7 @@ export function builtinAgent(options: BuiltinAgentOptions = {}): Agent {
     greeting: options.greeting ?? BUILTIN_GREETING,
     onSession: options.onSession,
     tts: options.tts ?? fliteTts(),
+    vad: options.vad,
     responder: (session) => new BuiltinResponder(session),
     idle: { afterMs: 20_000, prompts: ['Are you still there? Say something, or press pound to hang up.'], maxPrompts: 2 },
   });

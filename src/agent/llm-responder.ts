@@ -4,6 +4,7 @@
  * the context gets what the caller heard: all of it, or after a barge-in (or an LLM failure
  * mid-reply) only the heard part, marked interrupted.
  */
+import { detach } from '../detached.js';
 import type { LlmProvider } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
 import type { FillerOptions } from './config.js';
@@ -83,7 +84,9 @@ export class LlmResponder implements Responder {
       // Rethrown at once, so the session reports the error and queues its apology now; the
       // context still gets what the caller heard once the queued sentences have played,
       // marked interrupted: the model's reply was cut short.
-      void this.#record(utterance, true);
+      // Detached (the failure is rethrown now): recording the heard part must not escape either;
+      // the session already reports the failure that matters.
+      detach(() => this.#record(utterance, true), () => {});
       throw failure.error;
     }
     await this.#record(utterance, false);

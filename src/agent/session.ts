@@ -7,8 +7,10 @@
  * and the per-turn latency ledger.
  */
 import type { Clock } from '../clock.js';
+import { detach } from '../detached.js';
 import { type CallwireError, ProviderError, RestError, isCallwireError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { LogSampler } from '../log/sampled.js';
 import { webRtcVad } from '../providers/webrtc-vad/index.js';
 import type { AudioSpec, SttSession, TtsSession } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
@@ -131,6 +133,10 @@ export class AgentSession {
   /** Provider failures so far: a reply that ran without one ends the outage (the next one apologizes again). */
   #failures = 0;
   #hangingUp = false;
+  /** The latest DTMF key pressed before the agent was ready. */
+  #pendingDigit: string | undefined;
+  /** Client-caused log lines (a keypad flood, a full queue) are sampled: 1st, 10th, 100th, ... */
+  readonly #sampler = new LogSampler(64);
 
   readonly #parking: ConversationParking | undefined;
 
@@ -144,7 +150,7 @@ export class AgentSession {
     this.#events = new TypedEmitter((error, event) => this.log.error({ err: (error as Error)?.message, event }, 'an agent event listener threw'));
     this.#responder = typeof config.responder === 'function' ? config.responder(this) : (config.responder ?? this.#llmResponder());
     call.on('audio', (f) => this.#onAudio(f));
-    call.on('dtmf', (d) => void this.#onDtmf(d.digit));
+    call.on('dtmf', (d) => this.#detached(() => this.#onDtmf(d.digit), 'dtmf'));
     call.on('end', (end) => {
       // A stream that failed (not a hang-up) may come back: Plivo retries it. Keep the conversation.
       const dropped = end.by === 'socket_error' || end.by === 'keepalive';
@@ -250,10 +256,10 @@ export class AgentSession {
         this.say(prompts[(n - 1) % prompts.length] as string, { cache: true, label: 'idle' });
       }, () => {
         this.say(idle.goodbye ?? IDLE_DEFAULTS.goodbye, { cache: true, label: 'goodbye' });
-        void this.hangup('no response from the caller');
+        this.#detached(() => this.hangup('no response from the caller'), 'hangup');
       });
     }
-    if (stt !== undefined) void this.#sttLoop(stt);
+    if (stt !== undefined) this.#detached(() => this.#sttLoop(stt), 'stt');
     this.#ready = true;
     this.#setState('listening');
     this.#events.emit('ready', { stt: stt !== undefined, tts: tts !== undefined });
@@ -274,6 +280,9 @@ export class AgentSession {
       const g = typeof cfg.greeting === 'string' ? { text: cfg.greeting } : cfg.greeting;
       this.say(g.text, { cache: true, label: 'greeting', uninterruptible: g.uninterruptible });
     } else this.#idle?.activity();
+    const digit = this.#pendingDigit;
+    this.#pendingDigit = undefined;
+    if (digit !== undefined) this.#detached(() => this.#onDtmf(digit), 'dtmf');
   }
 
   // ------------------------------------------------------------ speaking
@@ -289,20 +298,24 @@ export class AgentSession {
         ttsKey: this.#cfg.tts === undefined ? 'none' : ttsIdentity(this.#cfg.tts),
         voice: this.#cfg.voice,
         cache: sharedTtsCache,
-        onError: (error, text) => this.#providerFailed(error, 'tts', text),
+        onError: (error, text) => this.#speechFailed(error, text),
       },
       options,
     );
     this.#active.add(u);
     this.#idle?.pause();
     this.#setState('speaking');
-    void u.done.then(() => {
-      this.#active.delete(u);
-      if (this.#active.size === 0) {
-        this.#idle?.resume();
-        if (this.#state === 'speaking') this.#setState('listening');
-      }
-    });
+    this.#detached(
+      () =>
+        u.done.then(() => {
+          this.#active.delete(u);
+          if (this.#active.size === 0) {
+            this.#idle?.resume();
+            if (this.#state === 'speaking') this.#setState('listening');
+          }
+        }),
+      'speech',
+    );
     return u;
   }
 
@@ -312,6 +325,25 @@ export class AgentSession {
     for (const s of sentencesOf(text)) u.addText(s);
     u.end();
     return u;
+  }
+
+  /**
+   * Stop whatever the agent is saying now: clear the call's audio at Plivo, cancel the
+   * running reply and every active utterance (a phone menu's new key press, say). Nothing
+   * happens while an uninterruptible utterance plays, unless `force` (a hang-up key).
+   * @returns true when audio was cleared
+   */
+  interrupt(options: { readonly force?: boolean; readonly reason?: string } = {}): boolean {
+    if (this.#state === 'ended' || !this.#ready) return false;
+    const active = [...this.#active];
+    if (options.force !== true && active.some((u) => u.uninterruptible)) return false;
+    const player = this.call.player;
+    if (active.length === 0 && !player.busy) return false;
+    player.clear();
+    this.#response?.abort();
+    for (const u of active) u.abort();
+    this.log.debug({ reason: options.reason, utterances: active.length }, 'speech interrupted; audio cleared');
+    return true;
   }
 
   /** Collect DTMF digits (they do not reach the responder meanwhile). */
@@ -495,9 +527,9 @@ export class AgentSession {
         return u;
       },
     };
-    if (ledger !== undefined) void this.#reportLedger(ledger, turn.index);
+    if (ledger !== undefined) this.#detached(() => this.#reportLedger(ledger, turn.index), 'ledger');
     const failuresBefore = this.#failures;
-    void this.#responder
+    this.#detached(() => this.#responder
       .respond(turn, reply)
       .then(() => {
         if (this.#failures === failuresBefore && !abort.signal.aborted) this.#apologized = false;
@@ -510,8 +542,8 @@ export class AgentSession {
         this.#callAbort.signal.removeEventListener('abort', onCallEnd);
         if (this.#response === abort) this.#response = undefined;
         if (this.#state === 'thinking' && this.#active.size === 0) this.#setState('listening');
-        void this.#reportReply(turn, spoken);
-      });
+        this.#detached(() => this.#reportReply(turn, spoken), 'reply');
+      }), 'llm');
   }
 
   /** Once a reply's utterances have played or been cut: one `reply` event with what was said and heard. */
@@ -575,12 +607,16 @@ export class AgentSession {
     const interruption: Interruption = { turn, at };
     this.#interruption = interruption;
     this.log.info({ turn, said: said.slice(0, 200) }, 'barge-in: caller spoke over the bot; audio cleared');
-    void Promise.all(interrupted.map((u) => u.done)).then((results) => {
-      const heard = results.map((r) => r.heard).filter((h) => h !== '').join(' ');
-      const unheard = results.map((r) => r.unheard).filter((h) => h !== '').join(' ');
-      interruption.result = { status: 'interrupted', text: said, heard, unheard };
-      this.#events.emit('barge_in', { turn, at, said, heard });
-    });
+    this.#detached(
+      () =>
+        Promise.all(interrupted.map((u) => u.done)).then((results) => {
+          const heard = results.map((r) => r.heard).filter((h) => h !== '').join(' ');
+          const unheard = results.map((r) => r.unheard).filter((h) => h !== '').join(' ');
+          interruption.result = { status: 'interrupted', text: said, heard, unheard };
+          this.#events.emit('barge_in', { turn, at, said, heard });
+        }),
+      'barge-in',
+    );
     const windowMs = this.#cfg.bargeIn?.falseInterruptionMs ?? 1500;
     if (this.#stt !== undefined && windowMs > 0) {
       interruption.timer = this.clock.setTimer(() => this.#checkFalseInterruption(interruption), windowMs);
@@ -608,10 +644,14 @@ export class AgentSession {
     if (rest === '') return;
     const heardBefore = i.result?.heard ?? '';
     const u = this.say(rest, { label: `turn-${i.turn}-resumed` });
-    void u.done.then((r) => {
-      const full = [heardBefore, r.status === 'played' ? r.text : r.heard].filter((s) => s !== '').join(' ');
-      if (this.#cfg.responder === undefined) this.context.replaceLastAssistant(full, r.status !== 'played');
-    });
+    this.#detached(
+      () =>
+        u.done.then((r) => {
+          const full = [heardBefore, r.status === 'played' ? r.text : r.heard].filter((s) => s !== '').join(' ');
+          if (this.#cfg.responder === undefined) this.context.replaceLastAssistant(full, r.status !== 'played');
+        }),
+      'barge-in',
+    );
   }
 
   #endInterruption(real: boolean): void {
@@ -625,6 +665,14 @@ export class AgentSession {
   // ------------------------------------------------------------ dtmf
 
   async #onDtmf(digit: string): Promise<void> {
+    if (this.#state === 'ended') return;
+    if (!this.#ready) {
+      // Before the agent is ready (or a peer sending keys before start) nothing can be said:
+      // keep only the latest key, answered once ready (a menu answers the latest key anyway).
+      if (this.#pendingDigit !== undefined) this.#sampledLog('warn', 'dtmf:early', { code: 'STREAM_NOT_STARTED' }, 'a DTMF key before the agent was ready was superseded by a later one');
+      this.#pendingDigit = digit;
+      return;
+    }
     this.#idle?.activity();
     this.#events.emit('dtmf', { digit });
     if (this.#collector !== undefined && !this.#collector.settled && this.#collector.push(digit)) return;
@@ -637,7 +685,7 @@ export class AgentSession {
     try {
       if (await this.#responder.onDtmf?.(digit, reply)) return;
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'DTMF handler failed');
+      this.#sampledLog('warn', 'dtmf:failed', { err: (e as Error)?.message }, 'DTMF handler failed');
       return;
     }
     if (this.#cfg.responder === undefined && (this.#cfg.dtmf?.toLlm ?? true) && this.#cfg.llm !== undefined) {
@@ -693,6 +741,40 @@ export class AgentSession {
       this.#events.emit('error', { error, stage });
       return undefined;
     }
+  }
+
+  /**
+   * Run `work` detached: whatever it throws or rejects with is reported on this call's error
+   * path (sampled log, `error` event), never to the process.
+   */
+  #detached(work: () => unknown, stage: string): void {
+    detach(work, (error) => this.#taskFailed(error, stage));
+  }
+
+  #taskFailed(error: CallwireError, stage: string): void {
+    this.#sampledLog('error', `${stage}:${error.code}`, { code: error.code, stage }, `${stage} failed (this call only): ${error.message}`);
+    this.#events.emit('error', { error, stage });
+  }
+
+  /**
+   * An utterance failed. A full Player queue (STREAM_QUEUE_FULL) or this call's share of the
+   * TTS queue (PROVIDER_QUEUE_FULL) is this call's own overload, not a provider outage: the
+   * utterance ended, the line is sampled, no apology (it could not be played either).
+   */
+  #speechFailed(error: CallwireError, text: string): void {
+    if (error.family === 'stream' || error.code === 'PROVIDER_QUEUE_FULL') {
+      if (this.#state === 'ended') return; // a say() racing the hang-up: nothing to tell
+      this.#sampledLog('warn', `speech:${error.code}`, { code: error.code, stage: 'tts', text: text.slice(0, 80) }, `an utterance was ended: ${error.message}`);
+      this.#events.emit('error', { error, stage: 'tts' });
+      return;
+    }
+    this.#providerFailed(error, 'tts', text);
+  }
+
+  /** Log the 1st, 10th, 100th, ... occurrence of `key` on this call, with its count. */
+  #sampledLog(level: 'warn' | 'error', key: string, fields: Record<string, unknown>, msg: string): void {
+    const n = this.#sampler.hit(key);
+    if (n !== undefined) this.log[level]({ ...fields, count: n }, msg);
   }
 
   #providerFailed(error: CallwireError, stage: string, text?: string): void {

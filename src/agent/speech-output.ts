@@ -10,6 +10,7 @@ import { SPEECH_PEAK_THRESHOLD, firstAbove, firstAboveMulaw } from '../audio/lev
 import { decodeMulaw } from '../audio/mulaw.js';
 import { concatBytes, l16ToPcm } from '../audio/pcm.js';
 import type { Clock } from '../clock.js';
+import { detach } from '../detached.js';
 import { type CallwireError, ProviderError, isCallwireError } from '../errors.js';
 import type { AudioSpec, TimedWord, TtsSession } from '../providers/types.js';
 import type { AudioInput } from '../stream/audio-input.js';
@@ -66,6 +67,10 @@ export interface SpeechOutputDeps {
   readonly cache: TtsCache;
   /** Segments synthesized at once per utterance (default 3). */
   readonly maxConcurrent?: number;
+  /**
+   * A segment failed: its TTS (a provider error), or the Player refused its audio (a stream
+   * error such as STREAM_QUEUE_FULL, after which the utterance is ended: see {@link Utterance}).
+   */
   readonly onError: (error: CallwireError, text: string) => void;
 }
 
@@ -84,6 +89,7 @@ export class Utterance {
   readonly #queue: (() => Promise<void>)[] = [];
   #running = 0;
   #ended = false;
+  #failed = false;
   #trimming: boolean;
   #firstMarked = false;
   #resolveEnd!: () => void;
@@ -125,6 +131,7 @@ export class Utterance {
     const t = text.trim();
     if (this.#ended || t === '') return;
     const seg = this.#open(t);
+    if (seg === undefined) return;
     this.#schedule(() => this.#synthesize(seg));
   }
 
@@ -132,9 +139,14 @@ export class Utterance {
   addAudio(input: AudioInput, text = ''): void {
     if (this.#ended) return;
     const seg = this.#open(text);
+    if (seg === undefined) return;
     this.#schedule(async () => {
-      this.#write(seg, input);
-      seg.writer.end();
+      try {
+        this.#write(seg, input);
+      } catch (e) {
+        this.#failWrite(e, seg);
+      }
+      this.#endWriter(seg);
     });
   }
 
@@ -148,12 +160,46 @@ export class Utterance {
   /** Stop synthesis (interruption or call end). The Player's clear settles the audio. */
   abort(): void {
     this.#abort.abort();
-    for (const s of this.#segments) s.writer.end();
+    for (const s of this.#segments) this.#endWriter(s);
     this.end();
   }
 
-  #open(text: string): Segment {
-    const writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });
+  /**
+   * The Player refused audio (its queue is full: STREAM_QUEUE_FULL) or a task failed: this
+   * utterance ends (synthesis stops; what was queued still plays) and the error is reported
+   * once. Never throws.
+   */
+  #fail(error: CallwireError, text: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#abort.abort();
+    for (const s of this.#segments) this.#endWriter(s);
+    this.end();
+    try {
+      this.#deps.onError(error, text);
+    } catch {
+      // the session's error path must not turn a full queue into an escape either
+    }
+  }
+
+  /** End a segment's writer; its last partial frame may be refused by a full queue. */
+  #endWriter(seg: Segment): void {
+    try {
+      seg.writer.end();
+    } catch (e) {
+      this.#fail(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', this.#deps.ttsName, (e as Error)?.message ?? String(e), { cause: e }), seg.text);
+    }
+  }
+
+  /** A new segment; undefined (and the utterance ended) when the stream cannot play (not started, ended). */
+  #open(text: string): Segment | undefined {
+    let writer: PlaybackWriter;
+    try {
+      writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });
+    } catch (e) {
+      this.#fail(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', this.#deps.ttsName, (e as Error)?.message ?? String(e), { cause: e }), text);
+      return undefined;
+    }
     const seg: Segment = { text, writer, index: this.#segments.length, carry: undefined, words: [], trimmedMs: 0 };
     this.#segments.push(seg);
     this.#results.push(writer.done);
@@ -170,10 +216,16 @@ export class Utterance {
     while (this.#running < max && this.#queue.length > 0) {
       const task = this.#queue.shift() as () => Promise<void>;
       this.#running++;
-      void task().finally(() => {
-        this.#running--;
-        this.#pump();
-      });
+      // Detached, so nothing a segment throws may reach the process (an unhandled rejection
+      // ends every call on it): a failure ends this utterance with a coded error instead.
+      detach(
+        () =>
+          task().finally(() => {
+            this.#running--;
+            this.#pump();
+          }),
+        (error) => this.#fail(error, ''),
+      );
     }
   }
 
@@ -204,12 +256,19 @@ export class Utterance {
         }
       }
     } catch (e) {
-      if (!this.#abort.signal.aborted) {
+      if (e instanceof WriteFailed) this.#failWrite(e, seg);
+      else if (!this.#abort.signal.aborted) {
         d.onError(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', d.ttsName, `TTS failed: ${(e as Error).message}`, { cause: e }), seg.text);
       }
     } finally {
-      seg.writer.end();
+      this.#endWriter(seg);
     }
+  }
+
+  /** The Player refused audio (a full queue): not the TTS's fault. */
+  #failWrite(thrown: unknown, seg: Segment): void {
+    const e = thrown instanceof WriteFailed ? thrown.cause : thrown;
+    this.#fail(isCallwireError(e) ? e : new ProviderError('PROVIDER_PROTOCOL', this.#deps.ttsName, (e as Error)?.message ?? String(e), { cause: e }), seg.text);
   }
 
   #write(seg: Segment, input: AudioInput | undefined): void {
@@ -233,14 +292,22 @@ export class Utterance {
       const ledger = this.#o.ledger;
       const item = seg.writer.item;
       // Registered before the first write, so it goes out right behind the first frame.
-      void seg.writer.checkpoint(`fa-${this.id}`, 1).then((r) => {
-        if (r !== 'played') return;
-        // The ack comes once the first frame has played: the caller began hearing it 20 ms earlier.
-        ledger.mark('firstAudioHeard', this.#deps.clock.now() - 20);
-        if (item.firstSentAt !== undefined) ledger.mark('firstAudioSent', item.firstSentAt);
-      });
+      detach(
+        () =>
+          seg.writer.checkpoint(`fa-${this.id}`, 1).then((r) => {
+            if (r !== 'played') return;
+            // The ack comes once the first frame has played: the caller began hearing it 20 ms earlier.
+            ledger.mark('firstAudioHeard', this.#deps.clock.now() - 20);
+            if (item.firstSentAt !== undefined) ledger.mark('firstAudioSent', item.firstSentAt);
+          }),
+        (error) => this.#fail(error, seg.text),
+      );
     }
-    seg.writer.write(audio);
+    try {
+      seg.writer.write(audio);
+    } catch (e) {
+      throw new WriteFailed(e);
+    }
   }
 
   async #finish(): Promise<UtteranceResult> {
@@ -254,6 +321,13 @@ export class Utterance {
     );
     const cut = results.some((r) => r.status === 'cleared' && r.playedMs < r.durationMs - 1);
     return { status: cut || this.#abort.signal.aborted ? 'interrupted' : 'played', text: this.text, heard, unheard };
+  }
+}
+
+/** A Player write that threw, told apart from a TTS failure in the same try. */
+class WriteFailed extends Error {
+  constructor(cause: unknown) {
+    super('the player refused audio', { cause });
   }
 }
 

@@ -50,6 +50,15 @@ export interface ServerLimits {
   inboundMessagesPerSecond?: number;
   /** Messages over the sustained rate one stream may send at once, e.g. frames a network stall held back (default 2000: 40 s of audio). */
   inboundBurst?: number;
+  /**
+   * Audio one stream may send per second, ms, sustained (default 1000: real time). A stream
+   * over it for longer than its audio burst is closed with 1008 `STREAM_AUDIO_OVER_REALTIME`.
+   */
+  inboundAudioMsPerSecond?: number;
+  /** Audio over the sustained rate one stream may send at once, ms (default 40 000: a network stall's backlog). */
+  inboundAudioBurstMs?: number;
+  /** Most audio in one `media` frame, ms (default 1000; Plivo sends 20). Over it: 1008 `STREAM_FRAME_TOO_LONG`. */
+  maxFrameAudioMs?: number;
 }
 
 /** Options of {@link createServer}. */
@@ -150,6 +159,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     startTimeoutMs: o.limits?.startTimeoutMs ?? 10_000,
     inboundMessagesPerSecond: o.limits?.inboundMessagesPerSecond ?? 1000,
     inboundBurst: o.limits?.inboundBurst ?? 2000,
+    inboundAudioMsPerSecond: o.limits?.inboundAudioMsPerSecond ?? 1000,
+    inboundAudioBurstMs: o.limits?.inboundAudioBurstMs ?? 40_000,
+    maxFrameAudioMs: o.limits?.maxFrameAudioMs ?? 1000,
   };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isFinite(v) || v <= 0) throw new ConfigError('CONFIG_INVALID', `limits.${k} must be a positive number (got ${v})`);

@@ -245,6 +245,7 @@ export class CallwireServer {
       keepalive: this.#raw.keepalive,
       startTimeoutMs: this.options.limits.startTimeoutMs,
       inboundRate: { perSecond: this.options.limits.inboundMessagesPerSecond, burst: this.options.limits.inboundBurst },
+      inboundAudio: { msPerSecond: this.options.limits.inboundAudioMsPerSecond, burstMs: this.options.limits.inboundAudioBurstMs, maxFrameMs: this.options.limits.maxFrameAudioMs },
       callParams,
       expectedStreamId,
       rest: ctx.rest,

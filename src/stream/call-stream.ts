@@ -15,6 +15,8 @@ import { type Clock, defaultClock } from '../clock.js';
 import { type CallwireError, ConfigError, ProtocolError, RestError, StreamError, isCallwireError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { LogSampler } from '../log/sampled.js';
+import { TokenBucket } from '../token-bucket.js';
+import { InboundAudioLimit, type InboundAudioLimits } from './inbound-audio-limit.js';
 import { type StreamFormat, formatFromWire } from '../protocol/format.js';
 import type { InboundMessage, MediaMessage } from '../protocol/messages.js';
 import { sendDtmf as sendDtmfMessage, serializeOutbound } from '../protocol/outbound.js';
@@ -69,6 +71,8 @@ export interface CallStreamOptions {
    * sends 1000); false turns it off.
    */
   readonly inboundRate?: { readonly perSecond: number; readonly burst: number } | false;
+  /** Inbound audio limits, in audio time (see {@link InboundAudioLimit}); false turns them off. */
+  readonly inboundAudio?: Partial<InboundAudioLimits> | false;
   /** Events held while the application attaches handlers (default 3000 = 60 s of audio). */
   readonly maxBacklogEvents?: number;
   /** Frames each `audio()` iterator may fall behind before the oldest are dropped (default 500). */
@@ -135,8 +139,8 @@ export class CallStream {
   #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
   readonly #warned = new LogSampler(64);
   readonly #rate: { readonly perSecond: number; readonly burst: number } | false;
-  #tokens: number;
-  #tokensAt: number;
+  readonly #messages: TokenBucket | undefined;
+  readonly #audioLimit: InboundAudioLimit | undefined;
   #startTimer: ReturnType<Clock['setTimer']> | undefined;
   #resolveEnded!: (e: EndInfo) => void;
   #startWaiters: { resolve: (i: StreamInfo) => void; reject: (e: Error) => void }[] = [];
@@ -151,8 +155,8 @@ export class CallStream {
     this.#pacer = options.pacer ?? sharedPacer;
     this.#log = (options.logger ?? silentLogger).child({ conn: this.id });
     this.#rate = options.inboundRate ?? { perSecond: 1000, burst: 2000 };
-    this.#tokens = this.#rate === false ? 0 : this.#rate.burst;
-    this.#tokensAt = this.clock.now();
+    this.#messages = this.#rate === false ? undefined : new TokenBucket(this.#rate.burst, this.#rate.perSecond, this.clock.now());
+    this.#audioLimit = options.inboundAudio === false ? undefined : new InboundAudioLimit(options.inboundAudio ?? {}, this.clock.now());
     this.#events = new TypedEmitter((error, event) => {
       this.#warn(new StreamError('STREAM_LISTENER_FAILED', `a "${String(event)}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
     });
@@ -317,14 +321,7 @@ export class CallStream {
    */
   #admit(): boolean {
     const rate = this.#rate;
-    if (rate === false) return true;
-    const now = this.clock.now();
-    this.#tokens = Math.min(rate.burst, this.#tokens + ((now - this.#tokensAt) / 1000) * rate.perSecond);
-    this.#tokensAt = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return true;
-    }
+    if (rate === false || this.#messages === undefined || this.#messages.take(this.clock.now())) return true;
     const error = new StreamError('STREAM_RATE_LIMITED', `more than ${rate.perSecond} messages a second (burst ${rate.burst}); Plivo sends 50 media frames a second`);
     this.#end({ by: 'protocol', reason: 'inbound message rate over the limit', error }, CLOSE.POLICY, false);
     return false;
@@ -424,7 +421,9 @@ export class CallStream {
       onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
       onClear: (at) => this.outboundTap?.clear(at),
       onDegraded: (reason, bufferedBytes) => {
-        this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
+        // Sampled like the coded warnings: a peer that reads slowly on and off starts an episode each time.
+        const n = this.#warned.hit('STREAM_BACKPRESSURE');
+        if (n !== undefined) this.#log.warn({ code: 'STREAM_BACKPRESSURE', bufferedBytes, count: n }, `outbound audio backing up: ${reason}`);
         this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });
       },
     });
@@ -455,6 +454,11 @@ export class CallStream {
       this.#lastChunk = chunk;
     }
     const wire = msg.audio;
+    const breach = this.#audioLimit?.admit(wire.length, info.format, now);
+    if (breach !== undefined) {
+      this.#end({ by: 'protocol', reason: breach.reason, error: breach.error }, CLOSE.POLICY, false);
+      return;
+    }
     this.counters.framesIn++;
     this.counters.bytesIn += wire.length;
     const decoder = this.#decoder as WireDecoder;

@@ -93,7 +93,7 @@ describe('hostile frames beside a healthy call', () => {
 
 describe('an application handler that never finishes attaching', () => {
   it('holds events up to the backlog bound (3000), then closes the stream with 1011', async () => {
-    const srv = await startServer({ onStream: () => new Promise<void>(() => {}), limits: { inboundBurst: 10_000 } });
+    const srv = await startServer({ onStream: () => new Promise<void>(() => {}), limits: { inboundBurst: 10_000, inboundAudioBurstMs: 100_000 } });
     try {
       const c = await StreamClient.connect(srv.streamUrl);
       c.start();

@@ -28,8 +28,12 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Start a server that echoes every call and records its log lines (info and up). */
-export async function startTarget(options: ServerOptions = {}): Promise<Target> {
+/**
+ * Start a server that echoes every call (or hands it to `handle`, with the order it came in:
+ * the healthy call is 0 when it starts first) and records its log lines (info and up).
+ */
+export async function startTarget(options: ServerOptions = {}, handle: (call: CallStream, index: number) => void | Promise<void> = echoHandler): Promise<Target> {
+  let streams = 0;
   const logs: LogLine[] = [];
   const warnings = new Map<string, string[]>();
   const refs: WeakRef<CallStream>[] = [];
@@ -42,7 +46,7 @@ export async function startTarget(options: ServerOptions = {}): Promise<Target> 
       const list: string[] = [];
       warnings.set(call.id, list);
       call.on('warning', (w) => list.push(w.error.code));
-      echoHandler(call);
+      return handle(call, streams++);
     },
   });
   return {

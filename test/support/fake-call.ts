@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { ManualClock } from '../../src/clock.js';
+import type { Logger } from '../../src/log/logger.js';
 import { STREAM_FORMATS } from '../../src/protocol/format.js';
 import type { InboundMessage } from '../../src/protocol/messages.js';
 import { dtmfMessage, playedStreamMessage, serializeInbound, startMessage } from '../../src/protocol/serialize-inbound.js';
@@ -57,9 +58,9 @@ export async function settle(): Promise<void> {
 }
 
 /** A call on `clock` with its own pacer; the stream is resumed (events flow at once). */
-export function fakeCall(clock: ManualClock, callId = 'call-1'): FakeCall {
+export function fakeCall(clock: ManualClock, callId = 'call-1', options: { logger?: Logger } = {}): FakeCall {
   const socket = new FakeSocket();
-  const call = new CallStream(socket as unknown as WebSocket, { clock, pacer: new Pacer(clock), keepalive: false });
+  const call = new CallStream(socket as unknown as WebSocket, { clock, pacer: new Pacer(clock), keepalive: false, logger: options.logger });
   call.resume();
   const streamId = `stream-${callId}`;
   let seq = 1;

@@ -4,6 +4,7 @@
  * buffered and, with everything not yet finalised, replayed on a new socket; results are
  * shifted back to session time so a transcript is neither lost nor repeated.
  */
+import { detach } from '../../detached.js';
 import type WebSocket from 'ws';
 import type { TimerHandle } from '../../clock.js';
 import { type CallwireError, ProviderError, isCallwireError } from '../../errors.js';
@@ -277,7 +278,8 @@ export class DeepgramSession implements SttSession {
       : new ProviderError('PROVIDER_DISCONNECTED', DEEPGRAM.id, `Deepgram closed the stream (${code}${reason === '' ? '' : ` ${reason.slice(0, 80)}`}); reconnecting.`, {
           details: { closeCode: code },
         });
-    void this.#reconnect(error);
+    // Detached: a throw after the reconnect (a metric callback, a send) ends this session, never the process.
+    detach(() => this.#reconnect(error), (e) => this.#finish(e), 'PROVIDER_DISCONNECTED');
   }
 
   async #reconnect(error: CallwireError): Promise<void> {

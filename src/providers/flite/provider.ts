@@ -48,13 +48,13 @@ class FliteSession implements TtsSession {
     this.#callSignal = callSignal;
   }
 
-  /** Synthesize one segment; yields ~100 ms chunks once flite is done; abort ends it quietly. */
+  /** Synthesize one segment (this session is the pool's owner: one call's fair share); yields ~100 ms chunks once flite is done; abort ends it quietly. */
   async *synthesize(text: string, options: { readonly signal: AbortSignal }): AsyncGenerator<Uint8Array> {
     if (this.#closed.signal.aborted) throw new ProviderError('PROVIDER_UNAVAILABLE', 'flite', 'the flite session is closed');
     const signal = AbortSignal.any([options.signal, this.#callSignal, this.#closed.signal]);
     let samples: Int16Array;
     try {
-      ({ samples } = await synthesizeSpeech(text, { voice: this.#voice, sampleRate: this.audio.sampleRate, signal, pool: this.#pool }));
+      ({ samples } = await synthesizeSpeech(text, { voice: this.#voice, sampleRate: this.audio.sampleRate, signal, pool: this.#pool, owner: this }));
     } catch (e) {
       // Barge-in or hang-up: the interface ends the iterator quietly.
       if (signal.aborted) return;

@@ -20,6 +20,8 @@ export interface FliteSynthesizeOptions {
   signal?: AbortSignal;
   /** Pool to run on (default: the shared pool). */
   pool?: FlitePool;
+  /** Who asks (one call's session): the pool gives each owner a fair share of its queue. */
+  owner?: unknown;
 }
 
 /** Mono PCM16 audio and its rate. */
@@ -48,7 +50,7 @@ export async function synthesizeSpeech(text: string, options: FliteSynthesizeOpt
   const native = FLITE_VOICES[voice];
   const rate = options.sampleRate ?? native;
   if (text.trim() === '') return { samples: new Int16Array(0), sampleRate: rate };
-  const wav = await (options.pool ?? sharedFlitePool()).synthesize(text, voice, options.signal);
+  const wav = await (options.pool ?? sharedFlitePool()).synthesize(text, voice, options.signal, options.owner);
   let decoded: { samples: Int16Array; sampleRate: number };
   try {
     decoded = decodeWav(wav);

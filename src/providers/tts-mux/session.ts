@@ -7,6 +7,7 @@
  * timestamps), so nothing is lost and at most a partial word repeats; without timing data the
  * segment restarts and the bytes already delivered are skipped.
  */
+import { detach } from '../../detached.js';
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../clock.js';
@@ -148,7 +149,7 @@ export class MuxTtsSession implements TtsSession {
         this.#addText(seg, input);
         this.#endInput(seg);
       } else {
-        void this.#pump(seg, input);
+        detach(() => this.#pump(seg, input), (e) => seg.queue.fail(e), 'PROVIDER_PROTOCOL');
       }
       for await (const chunk of seg.queue) yield chunk;
     } catch (error) {
@@ -196,7 +197,7 @@ export class MuxTtsSession implements TtsSession {
 
   async #ensureConnected(signal: AbortSignal): Promise<void> {
     if (this.#state === 'open') return;
-    if (this.#state === 'down') void this.#reconnect(this.#downError);
+    if (this.#state === 'down') detach(() => this.#reconnect(this.#downError), (e) => this.#goDown(e), 'PROVIDER_DISCONNECTED');
     const pending = this.#reconnecting;
     if (pending === undefined) return;
     let onAbort: (() => void) | undefined;
@@ -315,7 +316,7 @@ export class MuxTtsSession implements TtsSession {
         this.#goDown(error);
         return;
       }
-      void this.#reconnect(error);
+      detach(() => this.#reconnect(error), (e) => this.#goDown(e), 'PROVIDER_DISCONNECTED');
     });
   }
 
