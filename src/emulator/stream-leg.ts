@@ -216,7 +216,8 @@ export class StreamLeg {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#host.clock.setTimer(resolve, ms));
+    // Awaited between connect attempts, with no socket open: it must keep the process alive.
+    return new Promise((resolve) => this.#host.clock.setTimer(resolve, ms, { keepAlive: true }));
   }
 
   #openSocket(): Promise<{ ws: WebSocket; early: EarlyMessages }> {
