@@ -10,7 +10,7 @@ import type { EmulatedCall } from '../../emulator/call.js';
 import type { CallOptions } from '../../emulator/call-options.js';
 import { PlivoEmulator } from '../../emulator/emulator.js';
 import { formatSummary, formatTimeline, reportToJson } from '../../emulator/report-text.js';
-import { readScript, runScript } from '../../emulator/script.js';
+import { type ScriptStep, readScript, runScript } from '../../emulator/script.js';
 import { takeTurn } from '../../emulator/turns.js';
 import { ConfigError, isCallwireError } from '../../errors.js';
 import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
@@ -58,9 +58,9 @@ export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
   };
 }
 
-async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
-  if (f.script !== undefined) {
-    await runScript(call, await readScript(f.script));
+async function converse(call: EmulatedCall, f: CallFlags, script: readonly ScriptStep[] | undefined): Promise<void> {
+  if (script !== undefined) {
+    await runScript(call, script);
     return;
   }
   const turn = { replyTimeoutMs: 10_000, quietMs: 800 };
@@ -92,11 +92,22 @@ export function callCommand(): Command {
     .option('--sign-https', 'sign the WebSocket upgrade over the https:// form of its URL'))
     .action(async (url: string, f: CallFlags) => {
       const options = callOptionsFrom(url, f);
+      // A script that cannot be read or parsed is a usage error: say which line, exit 2, never dial.
+      let script: ScriptStep[] | undefined;
+      if (f.script !== undefined) {
+        try {
+          script = await readScript(f.script);
+        } catch (e) {
+          process.stderr.write(`callwire call: ${isCallwireError(e) ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       const emulator = new PlivoEmulator({ authToken: typeof options.authToken === 'string' ? options.authToken : undefined });
       const call = emulator.dial(options);
       try {
         await call.ready;
-        await converse(call, f);
+        await converse(call, f, script);
       } catch (e) {
         // The report says what went wrong; anything else is worth a line on stderr.
         if (!isCallwireError(e) || (e.code !== 'EMULATOR_CALL_ENDED' && e.family !== 'emulator')) {
