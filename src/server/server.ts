@@ -32,6 +32,7 @@ import { observeServer } from './observe.js';
 import { storeStreams } from './store-glue.js';
 import { type StoreRecord, StoreTee } from './store-tee.js';
 import type { StreamStore } from '../store/types.js';
+import { listenError } from './listen-error.js';
 import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
@@ -182,7 +183,7 @@ export class CallwireServer {
   /** Start listening. Port 0 picks a free port. */
   listen(port = 8080, host = '0.0.0.0'): Promise<ListenInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
+      const onError = (e: Error): void => reject(listenError(e, port, host));
       this.#http.once('error', onError);
       this.#http.listen(port, host, () => {
         this.#http.off('error', onError);

@@ -1,5 +1,6 @@
 /** `callwire serve`: run the server until SIGTERM/SIGINT, then drain and exit 0. */
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS, type Logger, createLogger } from '../../log/logger.js';
 import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
@@ -9,6 +10,27 @@ import { createServer } from '../../server/server.js';
 import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
+import { CallwireError, ConfigError, isCallwireError } from '../../errors.js';
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${flag} ${file}: cannot read it (${why}); give the path of a PEM file`, { cause });
+  }
+}
+
+/** Read the PEM pair and check that it makes a TLS context, so a bad file is one coded line, not a stack. */
+function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  const tls = { cert: readPem(certFile, '--tls-cert (TLS_CERT)'), key: readPem(keyFile, '--tls-key (TLS_KEY)') };
+  try {
+    createSecureContext(tls);
+  } catch (cause) {
+    throw new ConfigError('CONFIG_INVALID', `--tls-cert ${certFile} / --tls-key ${keyFile}: not a usable PEM certificate and matching key (${(cause as Error).message})`, { cause });
+  }
+  return tls;
+}
 
 /** Build server options from resolved settings (shared with tests). */
 export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptions {
@@ -21,7 +43,7 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     authId: cfg.authId,
     plivoApiUrl: cfg.plivoApiUrl,
     insecure: cfg.insecure,
-    tls: cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined,
+    tls: cfg.tlsCert && cfg.tlsKey ? readTls(cfg.tlsCert, cfg.tlsKey) : undefined,
     drainTimeoutMs: cfg.drainTimeoutMs,
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
@@ -63,6 +85,8 @@ export function serveCommand(): Command {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
       // commander's --no-store sets `store: false`; the setting is `noStore`.
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
+      // Bad TLS files fail here, before anything is opened or logged.
+      const tls = cfg.tlsCert && cfg.tlsKey ? readTls(cfg.tlsCert, cfg.tlsKey) : undefined;
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
       const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined });
       const selected = selectAgent(cfg.agent as AgentChoice, process.env);
@@ -73,11 +97,23 @@ export function serveCommand(): Command {
         await store?.close();
         throw e;
       }
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
+      const server = createServer({ ...serverOptionsFrom({ ...cfg, tlsCert: undefined, tlsKey: undefined }, logger), tls, agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir } : undefined });
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
-      const where = await server.listen(cfg.port, cfg.host);
+      let where: Awaited<ReturnType<typeof server.listen>>;
+      try {
+        where = await server.listen(cfg.port, cfg.host);
+      } catch (e) {
+        dashboard?.close();
+        await server.close();
+        await store?.close();
+        if (isCallwireError(e) && e.code === 'SERVER_LISTEN_FAILED') {
+          const hint = e.details.errno === 'EADDRINUSE' ? ': pick another with --port (env PORT), or --port 0 for a free one' : e.details.errno === 'EADDRNOTAVAIL' ? ': check --host (env HOST)' : '';
+          throw new CallwireError('SERVER_LISTEN_FAILED', `--port ${cfg.port} --host ${cfg.host}: ${e.message}${hint}`, { cause: e, details: e.details });
+        }
+        throw e;
+      }
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
