@@ -3,24 +3,15 @@
 // (and a library app) runs as a real child process against a dead local port.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { type Server, createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Spawned, runCli, spawnCli } from '../support/cli.js';
+import { freePort as deadPort, type Spawned, runCli, spawnCli } from '../support/cli.js';
 
 const NO_KEYS = { DEEPGRAM_API_KEY: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', ELEVENLABS_API_KEY: '', CARTESIA_API_KEY: '', CALLWIRE_AGENT: '', PLIVO_AUTH_TOKEN: '' };
 
-/** A loopback port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 let proc: Spawned | undefined;
 let app: Server | undefined;

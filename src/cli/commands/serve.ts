@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS, type Logger, createLogger } from '../../log/logger.js';
-import { type ServeConfig, readConfigFile, resolveServeConfig } from '../../server/config.js';
+import { type ServeConfig, isLoopbackUrl, readConfigFile, resolveServeConfig } from '../../server/config.js';
 import type { ServerOptions } from '../../server/options.js';
 import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from-env.js';
 import { createServer } from '../../server/server.js';
@@ -118,6 +118,11 @@ export function serveCommand(): Command {
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
+      if (cfg.publicUrl?.startsWith('http://')) {
+        logger.warn(isLoopbackUrl(cfg.publicUrl)
+          ? `PUBLIC_URL ${cfg.publicUrl} is a loopback http:// URL: local development (stream URLs are ws://; the emulator on this machine can reach them, Plivo cannot)`
+          : `PUBLIC_URL ${cfg.publicUrl} is http:// (--insecure): stream URLs are unencrypted ws://`);
+      }
       if (!cfg.publicUrl) {
         logger.info(cfg.trustProxy ? 'no PUBLIC_URL: stream URLs follow each request\'s X-Forwarded-Proto/Host' : 'no PUBLIC_URL: stream URLs follow each request\'s Host header (set PUBLIC_URL=https://... in production)');
       }
