@@ -101,6 +101,12 @@ export function serveCommand(): Command {
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
+      // Handle SIGTERM/SIGINT from before the "listening" line: a supervisor (or a test) may stop
+      // the server the moment it reads that line, before the code after it has run.
+      const stopSignal = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       let where: Awaited<ReturnType<typeof server.listen>>;
       try {
         where = await server.listen(cfg.port, cfg.host);
@@ -126,22 +132,12 @@ export function serveCommand(): Command {
       if (!cfg.publicUrl) {
         logger.info(cfg.trustProxy ? 'no PUBLIC_URL: stream URLs follow each request\'s X-Forwarded-Proto/Host' : 'no PUBLIC_URL: stream URLs follow each request\'s Host header (set PUBLIC_URL=https://... in production)');
       }
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string): void => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
-          dashboard?.close();
-          void server.drain().then(async ({ closedAtTimeout }) => {
-            await store?.close();
-            logger.info({ closedAtTimeout }, 'drained; exiting');
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const signal = await stopSignal;
+      logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
+      dashboard?.close();
+      const { closedAtTimeout } = await server.drain();
+      await store?.close();
+      logger.info({ closedAtTimeout }, 'drained; exiting');
       process.exitCode = 0;
     });
 }
