@@ -508,7 +508,8 @@ export class AgentSession {
   /** Once a reply's utterances have played or been cut: one `reply` event with what was said and heard. */
   async #reportReply(turn: UserTurn, spoken: readonly Utterance[]): Promise<void> {
     if (spoken.length === 0) return;
-    const results = await Promise.all(spoken.map((u) => u.done));
+    // In the order the caller heard them (a filler before a tool round's answer), not created.
+    const results = await Promise.all([...spoken].sort((a, b) => a.playOrder - b.playOrder).map((u) => u.done));
     const join = (pick: (r: UtteranceResult) => string): string => results.map(pick).filter((t) => t !== '').join(' ');
     const result: UtteranceResult = {
       status: results.some((r) => r.status === 'interrupted') ? 'interrupted' : 'played',
@@ -521,7 +522,7 @@ export class AgentSession {
   }
 
   async #reportLedger(ledger: LatencyLedger, turn: number): Promise<void> {
-    await Promise.race([ledger.whenHeard, new Promise((r) => this.#response?.signal.addEventListener('abort', r, { once: true })), new Promise((r) => this.clock.setTimer(() => r(undefined), 30_000))]);
+    await Promise.race([ledger.whenComplete, new Promise((r) => this.#response?.signal.addEventListener('abort', r, { once: true })), new Promise((r) => this.clock.setTimer(() => r(undefined), 30_000))]);
     const report = ledger.report(this.#budget);
     this.#lastLedger = report;
     const line = `turn ${turn} latency: ${describeLedger(report)}`;

@@ -71,6 +71,9 @@ export interface SpeechOutputDeps {
 
 let utteranceIds = 0;
 
+/** Segments opened so far, process-wide: their order is the Player's play order. */
+let segmentsOpened = 0;
+
 export class Utterance {
   readonly id = ++utteranceIds;
   readonly label: string | undefined;
@@ -86,6 +89,7 @@ export class Utterance {
   #ended = false;
   #trimming: boolean;
   #firstMarked = false;
+  #firstSegment: number | undefined;
   #resolveEnd!: () => void;
   readonly #endSignal: Promise<void>;
 
@@ -152,7 +156,17 @@ export class Utterance {
     this.end();
   }
 
+  /**
+   * Where the caller hears this utterance among others: the Player plays segments in the order
+   * they were opened, so an utterance created early whose text came late (a tool round's answer)
+   * plays after a filler opened meanwhile. Infinity while it has no segment.
+   */
+  get playOrder(): number {
+    return this.#firstSegment ?? Number.POSITIVE_INFINITY;
+  }
+
   #open(text: string): Segment {
+    this.#firstSegment ??= ++segmentsOpened;
     const writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });
     const seg: Segment = { text, writer, index: this.#segments.length, carry: undefined, words: [], trimmedMs: 0 };
     this.#segments.push(seg);

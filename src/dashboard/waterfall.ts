@@ -7,7 +7,7 @@ import { DEFAULT_BUDGET, type LatencyBudget, LatencyLedger, type LedgerMarks } f
 import { LATENCY_STAGES, type LatencyLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
 
 /** A waterfall row. */
-export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tts' | 'network' | 'total';
+export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tool' | 'tts' | 'network' | 'total';
 
 /** One bar: when the stage ran (ms after the caller's speech end), how long, and its budget. */
 export interface WaterfallBar {
@@ -35,6 +35,7 @@ const SPANS: readonly (readonly [WaterfallStage, keyof LedgerMarks])[] = [
   ['endpointing', 'speechEnd'],
   ['stt', 'speechEnd'],
   ['llm', 'llmRequest'],
+  ['tool', 'toolStart'],
   ['tts', 'ttsRequest'],
   ['network', 'firstAudioSent'],
   ['total', 'speechEnd'],
@@ -53,7 +54,7 @@ export function waterfall(index: number, ledger: LedgerRecord, budget: LatencyBu
     const ms = report.stages[stage];
     const start = l.marks[from];
     if (ms === undefined || start === undefined) continue;
-    const budgetMs = stage === 'endpointing' || stage === 'total' ? undefined : budget[stage];
+    const budgetMs = stage === 'endpointing' || stage === 'tool' || stage === 'total' ? undefined : budget[stage];
     bars.push({ stage, startMs: round(start), endMs: round(start + ms), ms: round(ms), budgetMs, over: budgetMs !== undefined && ms > budgetMs });
   }
   return { bars, overruns: report.overruns.map((o) => ({ stage: o.stage, ms: round(o.ms), budgetMs: o.budgetMs })) };
