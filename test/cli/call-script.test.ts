@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScript } from '../../src/emulator/script.js';
-import { runCli } from '../support/cli.js';
+import { freePort, runCli } from '../support/cli.js';
 import { useCleanup } from '../support/emulator.js';
 import { startFakeApp } from '../support/fake-app.js';
 
@@ -51,5 +51,14 @@ describe('callwire call --script', () => {
       { kind: 'say', text: 'hi' },
     ]);
     expect(() => parseScript('\ndtmf 1 2\n')).toThrow(/line 2: dtmf takes one run of keys/);
+  });
+});
+
+describe('callwire call without a URL', () => {
+  it('dials the local server on PORT, as callwire serve reads it', async () => {
+    const port = await freePort();
+    const { code, output } = await runCli(['call', '--timeout', '5'], { PORT: String(port) });
+    expect(output).toContain(`http://127.0.0.1:${port}/plivo/answer`);
+    expect(code).toBe(1); // nothing listens there
   });
 });

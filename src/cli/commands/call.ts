@@ -15,8 +15,11 @@ import { takeTurn } from '../../emulator/turns.js';
 import { ConfigError, isCallwireError } from '../../errors.js';
 import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
 
-/** The local server's answer URL. */
-export const DEFAULT_ANSWER_URL = 'http://127.0.0.1:8080/plivo/answer';
+/** The local server's answer URL: on `PORT` when set (as `callwire serve` reads it), else 8080. */
+export function defaultAnswerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT?.trim();
+  return `http://127.0.0.1:${port !== undefined && /^\d{1,5}$/.test(port) ? port : '8080'}/plivo/answer`;
+}
 
 interface CallFlags extends ImpairmentFlags {
   audio?: string;
@@ -77,7 +80,7 @@ async function converse(call: EmulatedCall, f: CallFlags, script: readonly Scrip
 export function callCommand(): Command {
   return withImpairmentFlags(new Command('call')
     .description('place one call through the emulated Plivo and print what happened')
-    .argument('[url]', `answer URL (http/https) or stream URL (ws/wss)`, DEFAULT_ANSWER_URL)
+    .argument('[url]', `answer URL (http/https) or stream URL (ws/wss); default the local server on PORT or 8080`, defaultAnswerUrl())
     .option('--say <text>', 'the caller says this (embedded flite voice)')
     .option('--audio <file>', 'the caller plays this WAV (any rate) or raw 8 kHz mu-law file (.ul)')
     .option('--script <file>', 'the caller follows this script (see the README: say, wait, dtmf, at, hangup)')
