@@ -69,3 +69,12 @@ describe('a pending retry keeps its process alive (never exit 13)', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('callwire load against a dead local port', () => {
+  it('exits 1 and says why the server was not sampled (its /healthz refused), not "not local"', async () => {
+    const port = await deadPort();
+    const r = await runCli(['load', `http://127.0.0.1:${port}/plivo/answer`, '--calls', '1'], NO_KEYS, 30_000);
+    expect(r.output).toMatch(new RegExp(`server\\s+not sampled \\(http://127\\.0\\.0\\.1:${port}/healthz gave no sample: ECONNREFUSED\\)`));
+    expect(r.code).toBe(1);
+  });
+});
