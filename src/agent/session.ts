@@ -453,7 +453,10 @@ export class AgentSession {
       pcm.set(a, o);
       o += a.length;
     }
-    const turn: UserTurn = { index, text: t.text, audio: pcm, sampleRate: rate, durationMs: Math.max(0, t.speechEndAt - t.speechStartAt) };
+    const turn = { index, text: t.text, sampleRate: rate, durationMs: Math.max(0, t.speechEndAt - t.speechStartAt) } as UserTurn;
+    // Non-enumerable: logging or JSON-encoding a turn (or the user_turn event) must not dump
+    // thousands of samples; `turn.audio` still reads it.
+    Object.defineProperty(turn, 'audio', { value: pcm, enumerable: false });
     const ledger = new LatencyLedger(index);
     ledger.mark('speechEnd', t.speechEndAt);
     ledger.mark('endOfTurn', t.committedAt);

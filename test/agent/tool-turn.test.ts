@@ -52,6 +52,8 @@ describe('a tool turn with a filler', () => {
     const ledgers: TurnLedger[] = [];
     session.on('reply', (r) => replies.push({ text: r.result.text, heard: r.result.heard }));
     session.on('ledger', (l) => ledgers.push(l));
+    const turns: { json: string; samples: number }[] = [];
+    session.on('user_turn', (u) => turns.push({ json: JSON.stringify(u), samples: u.turn.audio.length }));
     const started = session.start();
     fc.start();
     await started;
@@ -59,6 +61,9 @@ describe('a tool turn with a filler', () => {
     await fc.speak(6000, 0xff); // silence, as Plivo keeps sending
     expect(replies).toEqual([{ text: 'Let me check the book. Done. A table for two at seven.', heard: 'Let me check the book. Done. A table for two at seven.' }]);
     expect(ledgers).toHaveLength(1);
+    // The event logs small: the caller's audio is there, but not in its JSON.
+    expect(turns[0]?.samples).toBeGreaterThan(4000);
+    expect(turns[0]?.json).not.toContain('audio');
     const l = ledgers[0] as TurnLedger;
     expect(l.stages.tool).toBe(1500);
     // The filler (after 800 ms of tools) is the first audio the caller hears.
