@@ -208,7 +208,7 @@ export class StreamLeg {
     const plivoError: PlivoErrorName = auth ? 'authentication_failed' : 'connection_failed';
     const code: ErrorCode = auth ? 'EMULATOR_AUTHENTICATION_FAILED' : 'EMULATOR_CONNECTION_FAILED';
     const message = auth
-      ? `the app refused the signed WebSocket upgrade with HTTP ${lastStatus}`
+      ? `the app refused the ${this.#host.authToken === undefined ? 'WebSocket upgrade (unsigned: no auth token given; pass --auth-token or set PLIVO_AUTH_TOKEN)' : 'signed WebSocket upgrade'} with HTTP ${lastStatus}`
       : `could not open the WebSocket after ${attempts} attempts: ${lastReason}`;
     this.protocolError(code, message, plivoError);
     this.#end('connect_failed', { status: 'DroppedStream', error: plivoError });

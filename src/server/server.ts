@@ -371,7 +371,11 @@ export class CallwireServer {
       method === 'POST' ? parseForm(body) : {},
     );
     if (result.ok) return true;
-    logRefusal(ctx, result.code, { route, url: loggableUrl(candidates[0] ?? '') }, `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')}`);
+    // Name the URL as the request came (its scheme first): "checked https://..." for a request
+    // over http read as if callwire had checked the wrong URL.
+    const asCame = candidates.find((c) => c.startsWith(`${origin.scheme}://`)) ?? candidates[0] ?? '';
+    const others = candidates.length - 1;
+    logRefusal(ctx, result.code, { route, url: loggableUrl(asCame) }, `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(asCame)}${others > 0 ? ` and ${others} other URL form${others === 1 ? '' : 's'}` : ''}`);
     this.#events.emit('refused', { route, status: 403, code: result.code });
     send(res, 403, `${result.code}: ${result.message}`);
     return false;

@@ -5,7 +5,7 @@ import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 
 const BASE = ['serve', '--host', '127.0.0.1', '--no-store'];
 let holder: Server | undefined;
@@ -44,5 +44,22 @@ describe('callwire serve start-up errors', () => {
     const { code, output } = await runCli([...BASE, '--port', '0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
     expectOneCodedLine(output, /callwire: CONFIG_INVALID: --tls-cert .*cert\.pem \/ --tls-key .*key\.pem: not a usable PEM certificate and matching key/);
     expect(code).toBe(1);
+  });
+});
+
+describe('403 messages', () => {
+  it('an unsigned call is told it was unsigned; the server names the URL as the request came (http)', async () => {
+    const serve = spawnCli([...BASE, '--port', '0'], { PLIVO_AUTH_TOKEN: 'a-token-of-sixteen-chars', PUBLIC_URL: '' });
+    try {
+      const [, base] = await serve.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const { code, output } = await runCli(['call', `${base}/plivo/answer`], { PLIVO_AUTH_TOKEN: '' });
+      expect(output).toContain('the answer URL refused the request (unsigned: no auth token given; pass --auth-token or set PLIVO_AUTH_TOKEN) with HTTP 403');
+      expect(output).not.toContain('refused the signed request');
+      expect(code).toBe(1);
+      await serve.waitFor(new RegExp(`answer request refused .*; checked ${base}/plivo/answer and 1 other URL form`));
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   });
 });

@@ -51,7 +51,8 @@ export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
   if ([f.say, f.audio, f.script].filter((x) => x !== undefined).length > 1) throw new ConfigError('CONFIG_INVALID', 'give at most one of --say, --audio and --script');
   return {
     ...(direct ? { streamUrl: url, format: f.format ?? 'mulaw8k' } : { answerUrl: url, answerMethod: f.answerMethod }),
-    authToken: f.authToken ?? process.env.PLIVO_AUTH_TOKEN,
+    // An empty PLIVO_AUTH_TOKEN is no token: nothing is signed.
+    authToken: f.authToken || process.env.PLIVO_AUTH_TOKEN || undefined,
     speed: num(f.speed, '--speed', 1),
     record: f.record !== undefined,
     voice: f.voice,
