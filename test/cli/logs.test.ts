@@ -33,6 +33,16 @@ afterAll(async () => {
 });
 
 describe('callwire logs', () => {
+  it('finds a stream by a unique call-id prefix (the call\'s latest stream); an ambiguous one is named', () => {
+    const r = logs(['call-live-', '--db', db]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Stream live-0002 /);
+    const ambiguous = logs(['call-li', '--db', db]);
+    expect(ambiguous.stderr).toMatch(/STORE_AMBIGUOUS_ID: "call-li" matches several calls: call-live, call-live-2/);
+    expect(ambiguous.code).toBe(1);
+  });
+
   it('prints one stream, found by a unique prefix, as text', () => {
     const r = logs([SAMPLE.streamId.slice(0, 8), '--db', db]);
     expect(r.stderr).toBe('');
