@@ -56,6 +56,8 @@ export type { AudioInput } from './stream/audio-input.js';
 export { Pacer, sharedPacer } from './stream/pacer.js';
 export { PlivoRestClient, type PlivoRestOptions, type StartStreamOptions, type TransferOptions } from './rest/plivo-rest.js';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
+// A library app's logger fills the dashboard's debug log: createLogger({ onLine: storeLogTap(store) }).
+export { storeLogTap } from './server/store-glue.js';
 export { echoHandler } from './agent/echo.js';
 export type { Vad, VadProvider } from './providers/types.js';
 export {

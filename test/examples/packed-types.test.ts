@@ -49,7 +49,7 @@ beforeAll(() => {
   writeFileSync(
     join(app, 'src/entries.ts'),
     [
-      "import { createServer, CallStream } from 'callwire';",
+      "import { createLogger, createServer, CallStream, storeLogTap } from 'callwire';",
       "import { SqliteStreamStore } from 'callwire/store';",
       "import { startCall, startFakeDeepgram, ManualClock } from 'callwire/testing';",
       "import { runDoctor } from 'callwire/doctor';",
@@ -57,6 +57,7 @@ beforeAll(() => {
       "import { encodeMulaw } from 'callwire/audio';",
       'export const all = [createServer, CallStream, SqliteStreamStore, startCall, startFakeDeepgram, ManualClock, runDoctor, parseInbound, encodeMulaw];',
       "export const store = new SqliteStreamStore({ path: ':memory:' });",
+      'export const logger = createLogger({ onLine: storeLogTap(store) });',
       '',
     ].join('\n'),
   );

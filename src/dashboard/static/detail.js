@@ -130,7 +130,7 @@ async function renderAudio() {
   const box = document.getElementById('audio');
   const s = view.stream;
   if (s.status === 'live') fill(box, el('p', { class: 'muted' }, 'The recording can be played when the call ends.'));
-  else if (!s.hasRecording) fill(box, el('p', { class: 'muted' }, 'No recording. Start the server with --record (RECORD_CALLS=1) to keep one per call.'));
+  else if (!s.hasRecording) fill(box, el('p', { class: 'muted' }, 'No recording. Start the server with --record (RECORD_CALLS=1), or in code createServer({ store, recording: { dir } }), to keep one per call.'));
   else {
     try {
       fill(box, await recordingView(s.streamId));
