@@ -147,6 +147,17 @@ function renderAll() {
   renderTimeline();
 }
 
+// Numbers rounded to 0.1 (a measured 23.456789 ms reads 23.5), key=value like `callwire logs`.
+function fieldValue(v) {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isInteger(x) ? Math.round(x * 10) / 10 : x));
+}
+
+function fieldsText(fields) {
+  return Object.entries(fields).map(([k, v]) => `${k}=${fieldValue(v)}`).join(' ');
+}
+
 async function loadLogs() {
   const qs = new URLSearchParams({ limit: '500' });
   if (logAfter !== undefined) qs.set('afterId', String(logAfter));
@@ -154,7 +165,7 @@ async function loadLogs() {
   const tbody = document.querySelector('#logs tbody');
   const s = view.stream;
   for (const l of page.lines) {
-    const fields = l.fields && Object.keys(l.fields).length > 0 ? JSON.stringify(l.fields) : '';
+    const fields = l.fields ? fieldsText(l.fields) : '';
     tbody.append(el('tr', {}, el('td', {}, fmtOffset(l.at - s.startedAt)), el('td', { class: `lvl-${l.level}` }, l.level), el('td', {}, l.msg), el('td', { class: 'fields' }, fields)));
     logAfter = l.id;
   }

@@ -1,0 +1,53 @@
+// The dashboard on a phone (390 px) and a laptop (1400 px), in headless Chromium against a real
+// server and real emulated calls: the page never scrolls sideways, the debug log's fields get
+// the full width on a phone, their numbers are rounded, and no waterfall label wraps.
+// Screenshots go to the temp dir named in the output, to look at.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchChromium, requireChromium } from '../support/chromium.js';
+import { type DashboardServer, type FinishedCall, emulatedCall, startDashboardServer } from '../support/dashboard.js';
+
+const chromium = requireChromium();
+const shots = mkdtempSync(join(tmpdir(), 'callwire-mobile-'));
+
+describe.skipIf(!chromium.ok)('dashboard layout on a phone and a laptop', () => {
+  let d: DashboardServer;
+  let call: FinishedCall;
+  const browsers: Browser[] = [];
+
+  beforeAll(async () => {
+    d = await startDashboardServer({ speed: 2 });
+    call = await emulatedCall(d.http, { from: '+14155550111', speed: 2 });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await d?.close();
+  });
+
+  it.each([390, 1400])('at %i px: no sideways scroll, readable log fields, rounded numbers, unwrapped axis labels', async (width) => {
+    const browser = await launchChromium({ viewport: { width, height: 900 } });
+    browsers.push(browser);
+    const { page } = browser;
+    await page.goto(`${d.http}/`);
+    await page.waitForSelector(`tr[data-stream="${call.streamId}"]`);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+    await page.screenshot({ path: join(shots, `list-${width}.png`), fullPage: true });
+    await page.goto(`${d.http}/streams/${call.streamId}`);
+    await page.waitForSelector('#logs td.fields');
+    await page.waitForSelector('.wf-axis span');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+    // The widest fields cell is at least half the page wide (it was 8 characters at 390 px).
+    const fieldsWidth = (await page.evaluate("Math.max(...[...document.querySelectorAll('#logs td.fields')].map((td) => td.getBoundingClientRect().width))")) as number;
+    expect(fieldsWidth).toBeGreaterThan(width / 2 - 40);
+    const fields = (await page.evaluate("[...document.querySelectorAll('#logs td.fields')].map((td) => td.textContent).join(' ')")) as string;
+    expect(fields).not.toMatch(/\d\.\d{2,}/);
+    // Each axis label is one line (its height is one line of 11 px text).
+    const heights = (await page.evaluate("[...document.querySelectorAll('.wf-axis span')].map((s) => s.getBoundingClientRect().height)")) as number[];
+    expect(Math.max(...heights)).toBeLessThan(20);
+    await page.screenshot({ path: join(shots, `stream-${width}.png`), fullPage: true });
+    process.stdout.write(`screenshots: ${shots}\n`);
+  }, 60_000);
+});
