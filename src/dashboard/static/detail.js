@@ -87,6 +87,11 @@ function renderTranscript() {
   else fill(box, items.flatMap((i) => i.nodes));
 }
 
+function toolCallText(d) {
+  const result = typeof d.result === 'string' && d.result !== '' ? `: ${d.result.length > 120 ? `${d.result.slice(0, 120)}…` : d.result}` : '';
+  return `tool ${d.name} ${d.ok === false ? 'failed' : 'ran'} in ${fieldValue(d.ms)} ms${result}`;
+}
+
 function describe(e) {
   switch (e.type) {
     case 'state':
@@ -100,7 +105,9 @@ function describe(e) {
     case 'error':
       return ['error', `${e.code}: ${e.message}`];
     case 'note':
-      return ['note', `${e.name}${e.data ? ` ${JSON.stringify(e.data)}` : ''}`];
+      // A tool call reads as a sentence: its name, outcome, time and (shortened) result.
+      if (e.name === 'tool_call' && e.data) return ['tool', toolCallText(e.data)];
+      return ['note', `${e.name}${e.data ? ` ${fieldsText(e.data)}` : ''}`];
     default:
       return [e.type, JSON.stringify(e)];
   }
