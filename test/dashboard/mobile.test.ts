@@ -50,4 +50,15 @@ describe.skipIf(!chromium.ok)('dashboard layout on a phone and a laptop', () => 
     await page.screenshot({ path: join(shots, `stream-${width}.png`), fullPage: true });
     process.stdout.write(`screenshots: ${shots}\n`);
   }, 60_000);
+
+  it('a stream its server never ended says why it has no turns, not "Nothing said yet"', async () => {
+    d.store.streamStarted({ streamId: 'orphan-0001', callId: 'call-orphan', format: 'mulaw/8000', startedAt: Date.now() - 60_000 });
+    await d.store.flush();
+    expect(await d.store.endOrphans(Date.now() + 1)).toBeGreaterThanOrEqual(1);
+    const browser = await launchChromium({ viewport: { width: 390, height: 900 } });
+    browsers.push(browser);
+    await browser.page.goto(`${d.http}/streams/orphan-0001`);
+    await browser.page.waitForSelector('#transcript p.muted');
+    expect(await browser.page.locator('#transcript p.muted').textContent()).toBe('No turns were stored: the server stopped before this call ended.');
+  }, 60_000);
 });

@@ -63,6 +63,14 @@ function botBubble(said, heard, interrupted, label) {
   return el('div', { class: 'bubble agent', 'data-interrupted': interrupted ? 'true' : undefined }, el('span', { class: 'who' }, label), ...body);
 }
 
+// "yet" only while the call is live; an ended call says why there is nothing (a server that
+// stopped mid-call never stored the turn in progress).
+function emptyTranscript(s) {
+  if (s.status === 'live') return 'Nothing said yet.';
+  if (/server stopped/.test(s.hangup?.reason ?? '')) return 'No turns were stored: the server stopped before this call ended.';
+  return 'No turns were stored for this call.';
+}
+
 function renderTranscript() {
   const items = [];
   const cutTurns = new Set();
@@ -83,7 +91,7 @@ function renderTranscript() {
   }
   items.sort((a, b) => a.at - b.at);
   const box = document.getElementById('transcript');
-  if (items.length === 0) fill(box, el('p', { class: 'muted' }, 'Nothing said yet.'));
+  if (items.length === 0) fill(box, el('p', { class: 'muted' }, emptyTranscript(view.stream)));
   else fill(box, items.flatMap((i) => i.nodes));
 }
 
