@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium, requireChromium } from '../support/chromium.js';
-import { type DashboardServer, type FinishedCall, emulatedCall, startDashboardServer } from '../support/dashboard.js';
+import { startCall } from '../../src/emulator/index.js';
+import { type DashboardServer, type FinishedCall, emulatedCall, startDashboardServer, until } from '../support/dashboard.js';
 
 const chromium = requireChromium();
 const shots = mkdtempSync(join(tmpdir(), 'callwire-mobile-'));
@@ -61,4 +62,30 @@ describe.skipIf(!chromium.ok)('dashboard layout on a phone and a laptop', () => 
     await browser.page.waitForSelector('#transcript p.muted');
     expect(await browser.page.locator('#transcript p.muted').textContent()).toBe('No turns were stored: the server stopped before this call ended.');
   }, 60_000);
+});
+
+describe('a live turn', () => {
+  it("is stored (so the browser phone and the stream page show it) as soon as the caller's speech ends, before the reply has played", async () => {
+    const d = await startDashboardServer();
+    try {
+      const call = await startCall({ answerUrl: `${d.http}/plivo/answer` });
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(400, { timeoutMs: 20_000 });
+      await call.say('hello from the test');
+      await call.waitForBotSpeech({ timeoutMs: 20_000 }); // the echo reply has just begun (it plays for seconds)
+      const streamId = call.streamIds[0] as string;
+      let first: { userText: string; botText: string } | undefined;
+      await until(async () => {
+        const s = (await (await fetch(`${d.http}/api/streams/${streamId}`)).json()) as { turns: { userText: string; botText: string }[] };
+        first = s.turns[0];
+        return first !== undefined;
+      }, 'the turn to be stored');
+      expect(first?.botText).toBe('');
+      await call.waitForBotSilence(800, { timeoutMs: 30_000 });
+      await call.hangup();
+      await until(async () => ((await (await fetch(`${d.http}/api/streams/${streamId}`)).json()) as { turns: { botText: string }[] }).turns[0]?.botText !== '', 'the reply to replace it');
+    } finally {
+      await d.close();
+    }
+  }, 90_000);
 });

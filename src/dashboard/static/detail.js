@@ -80,7 +80,8 @@ function renderTranscript() {
       at: t.startedAt,
       nodes: [
         el('div', { class: 'bubble caller' }, el('span', { class: 'who' }, `caller · turn ${t.index}`), t.userText || el('span', { class: 'muted' }, '(spoke; this agent does not transcribe)')),
-        botBubble(t.botText, t.heardText, t.interrupted, 'agent'),
+        // Empty until the reply has played (the caller's part is stored as soon as it ends).
+        t.botText === '' ? el('div', { class: 'bubble agent' }, el('span', { class: 'who' }, 'agent'), el('span', { class: 'muted' }, '…')) : botBubble(t.botText, t.heardText, t.interrupted, 'agent'),
       ],
     });
   }
