@@ -9,6 +9,7 @@ import { type AgentChoice, selectAgent, verifyProviders } from '../../agent/from
 import { createServer } from '../../server/server.js';
 import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
+import { repairRecordings } from '../../server/recording-repair.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
 import { CallwireError, ConfigError, isCallwireError } from '../../errors.js';
 
@@ -121,6 +122,7 @@ export function serveCommand(): Command {
         throw e;
       }
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
+      if (store) void repairRecordings(store, cfg.recordingsDir, logger);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
