@@ -8,12 +8,24 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** How a timer relates to its process. */
+export interface TimerOptions {
+  /**
+   * Keep the process alive while this timer is pending. Set it on every timer that something
+   * awaits (a retry's back-off, a wait in a call script, a timeout racing a socket): without it a
+   * process whose only pending work is that timer drains while the await is unsettled, and Node
+   * exits with code 13 and no output. Background timers (keepalives, pruning, pacing) leave it off
+   * so a forgotten close never holds a process open.
+   */
+  readonly keepAlive?: boolean;
+}
+
 /** Monotonic milliseconds plus one-shot timers. */
 export interface Clock {
   /** Monotonic milliseconds (arbitrary origin). */
   now(): number;
   /** Call `fn` once after `ms` (or as soon as possible if `ms <= 0`). */
-  setTimer(fn: () => void, ms: number): TimerHandle;
+  setTimer(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   /** Cancel a timer; a no-op when it already fired or was cancelled. */
   clearTimer(handle: TimerHandle): void;
 }
@@ -23,12 +35,15 @@ let nextId = 1;
 /** The longest delay one Node timer holds. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The process clock: `performance.now()` and Node timers (unref'd: they never keep a process alive). */
+/**
+ * The process clock: `performance.now()` and Node timers, unref'd (they never keep a process
+ * alive) unless set with {@link TimerOptions.keepAlive}.
+ */
 export function systemClock(): Clock {
   const timers = new Map<number, NodeJS.Timeout>();
   return {
     now: () => performance.now(),
-    setTimer(fn, ms) {
+    setTimer(fn, ms, options) {
       const id = nextId++;
       // Node fires a delay over 2^31-1 ms (about 24.8 days) after 1 ms: wait in steps instead.
       const arm = (left: number): void => {
@@ -38,7 +53,7 @@ export function systemClock(): Clock {
           timers.delete(id);
           fn();
         }, step);
-        t.unref();
+        if (options?.keepAlive !== true) t.unref();
         timers.set(id, t);
       };
       // NaN would fire at once too; it can only come from a bug, and never is the safe reading.
@@ -124,7 +139,7 @@ export function scaledClock(speed: number): Clock {
   const origin = performance.now();
   return {
     now: () => origin + (performance.now() - origin) * speed,
-    setTimer: (fn, ms) => base.setTimer(fn, ms / speed),
+    setTimer: (fn, ms, options) => base.setTimer(fn, ms / speed, options),
     clearTimer: (h) => base.clearTimer(h),
   };
 }

@@ -139,6 +139,8 @@ export const ERROR_CODES = {
   EMULATOR_TIMEOUT: { family: 'emulator', retryable: true },
   EMULATOR_CALL_ENDED: { family: 'emulator', retryable: false },
   EMULATOR_QUEUE_FULL: { family: 'emulator', retryable: true },
+  // The server could not start listening (port in use, not permitted, no such address)
+  SERVER_LISTEN_FAILED: { family: 'server', retryable: false },
   // The server refusing a request before it reaches a stream (the status says the same)
   SERVER_NOT_FOUND: { family: 'server', retryable: false },
   SERVER_BAD_REQUEST: { family: 'server', retryable: false },

@@ -44,6 +44,8 @@ export { Pacer, sharedPacer } from './stream/pacer.js';
 export type { StreamFormat, StreamFormatName } from './protocol/format.js';
 export { PlivoRestClient, type PlivoRestOptions, type StartStreamOptions, type TransferOptions } from './rest/plivo-rest.js';
 export { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
+// A library app's logger fills the dashboard's debug log: createLogger({ onLine: storeLogTap(store) }).
+export { storeLogTap } from './server/store-glue.js';
 
 // Agents.
 export { defineAgent, type Agent } from './agent/define-agent.js';

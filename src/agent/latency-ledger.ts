@@ -1,6 +1,6 @@
 /**
  * The latency ledger of one turn, on the call's monotonic clock: caller speech end, the
- * end-of-turn decision, STT final, LLM first token, TTS first byte, first playAudio sent and
+ * end-of-turn decision, STT final, LLM first token, the first tool round, TTS first byte, first playAudio sent and
  * the first playedStream ack. Stage durations are compared with the troubleshooting guide's
  * budget (STT < 200 ms, LLM < 500 ms, TTS < 200 ms, network < 100 ms).
  */
@@ -13,6 +13,9 @@ export interface LedgerMarks {
   sttFinal?: number;
   llmRequest?: number;
   llmFirstToken?: number;
+  /** The turn's first tool round: its tools started, and the last of them finished. */
+  toolStart?: number;
+  toolEnd?: number;
   ttsRequest?: number;
   ttsFirstByte?: number;
   firstAudioSent?: number;
@@ -28,6 +31,8 @@ export interface LedgerStages {
   readonly endpointing?: number;
   /** LLM request -> first token. */
   readonly llm?: number;
+  /** The first tool round: tools started -> the last one finished (no budget: the tool's own work). */
+  readonly tool?: number;
   /** TTS request -> first audio byte. */
   readonly tts?: number;
   /** First playAudio sent -> the caller hears it (Plivo's ack, minus the frame's own length). */
@@ -55,12 +60,21 @@ export class LatencyLedger {
   readonly marks: LedgerMarks = {};
   /** Resolves when `firstAudioHeard` is marked. */
   readonly whenHeard: Promise<void>;
+  /**
+   * Resolves when the ledger is complete: the first audio was heard and no tool round is still
+   * running (a filler is often heard before the tools finish; the tool stage must be in the report).
+   */
+  readonly whenComplete: Promise<void>;
   #heard!: () => void;
+  #complete!: () => void;
 
   constructor(turn: number) {
     this.turn = turn;
     this.whenHeard = new Promise((r) => {
       this.#heard = r;
+    });
+    this.whenComplete = new Promise((r) => {
+      this.#complete = r;
     });
   }
 
@@ -69,6 +83,8 @@ export class LatencyLedger {
     if (this.marks[name] !== undefined) return;
     this.marks[name] = at;
     if (name === 'firstAudioHeard') this.#heard();
+    const toolRunning = this.marks.toolStart !== undefined && this.marks.toolEnd === undefined;
+    if (this.marks.firstAudioHeard !== undefined && !toolRunning) this.#complete();
   }
 
   /** Stage durations so far. */
@@ -79,6 +95,7 @@ export class LatencyLedger {
       stt: diff(m.speechEnd, m.sttFinal),
       endpointing: diff(m.speechEnd, m.endOfTurn),
       llm: diff(m.llmRequest, m.llmFirstToken),
+      tool: diff(m.toolStart, m.toolEnd),
       tts: diff(m.ttsRequest, m.ttsFirstByte),
       network: m.firstAudioSent !== undefined && heard !== undefined ? Math.max(0, heard - m.firstAudioSent) : undefined,
       total: diff(m.speechEnd, heard),
@@ -100,7 +117,7 @@ export class LatencyLedger {
 
 /** One line for logs and the built-in agent: "stt 180 ms, llm 420 ms, ... (llm over budget by 20 ms)". */
 export function describeLedger(l: TurnLedger): string {
-  const parts = (['endpointing', 'stt', 'llm', 'tts', 'network', 'total'] as const)
+  const parts = (['endpointing', 'stt', 'llm', 'tool', 'tts', 'network', 'total'] as const)
     .filter((k) => l.stages[k] !== undefined)
     .map((k) => `${k} ${Math.round(l.stages[k] as number)} ms`);
   const over = l.overruns.map((o) => `${o.stage} over budget by ${Math.round(o.ms - o.budgetMs)} ms`);

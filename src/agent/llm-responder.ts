@@ -51,7 +51,7 @@ export class LlmResponder implements Responder {
     const slowMs = d.fillers.slowReplyMs ?? 2500;
     let replying = false;
     const slow = slowMs === false ? undefined : d.clock.setTimer(() => {
-      if (!replying && !reply.signal.aborted) reply.say(phrase, { cache: true, label: 'filler' });
+      if (!replying && !reply.signal.aborted) reply.say(phrase, { cache: true, label: 'filler', ledger: reply.ledger });
     }, slowMs);
     let failure: { readonly error: unknown } | undefined;
     try {
@@ -67,7 +67,9 @@ export class LlmResponder implements Responder {
         if (!ev.tools) break;
         // Tool round: its spoken text is already in the context with the tool calls; the answer
         // after the tools is a new utterance (queued behind any filler).
-        utterance = reply.utterance({ label: `turn-${turn.index}` });
+        // It carries the ledger too: when round 1 was only tool calls, the first audio the caller
+        // hears (a filler, or this answer) marks the TTS and network stages and the total.
+        utterance = reply.utterance({ ledger: reply.ledger, label: `turn-${turn.index}` });
         splitter = new SentenceSplitter();
       }
     } catch (e) {
@@ -112,7 +114,7 @@ export class LlmResponder implements Responder {
       ledger: reply.ledger,
       fillerAfterMs: d.fillers.afterMs,
       defaultFiller: d.fillers.phrase ?? DEFAULT_FILLER,
-      sayFiller: (text) => reply.say(text, { cache: true, label: 'filler' }).end(),
+      sayFiller: (text) => reply.say(text, { cache: true, label: 'filler', ledger: reply.ledger }).end(),
       onToolCall: d.onToolCall,
       temperature: d.temperature,
       maxTokens: d.maxTokens,

@@ -94,6 +94,7 @@ async function runCalls(o: LlmTurnOptions, calls: readonly ToolCall[], byName: M
     fillerSaid = true;
     if (!o.signal.aborted) o.sayFiller(fillerText);
   }, fillerAfter);
+  o.ledger?.mark('toolStart', o.clock.now());
   const outcomes = await Promise.all(
     calls.map(async (call) => {
       const t0 = o.clock.now();
@@ -106,6 +107,7 @@ async function runCalls(o: LlmTurnOptions, calls: readonly ToolCall[], byName: M
       return outcome;
     }),
   );
+  o.ledger?.mark('toolEnd', o.clock.now());
   if (timer !== undefined && !fillerSaid) o.clock.clearTimer(timer);
   for (const [i, call] of calls.entries()) o.context.addToolResult(call.id, (outcomes[i] as ToolOutcome).content);
 }

@@ -11,7 +11,10 @@ export interface UserTurn {
   readonly index: number;
   /** What the caller said ('' without an STT). */
   readonly text: string;
-  /** The caller's audio for the turn (PCM16 at `sampleRate`), with a little pre-roll. */
+  /**
+   * The caller's audio for the turn (PCM16 at `sampleRate`), with a little pre-roll. A
+   * non-enumerable property of the session's turns, so logging a turn does not print it.
+   */
   readonly audio: Int16Array;
   readonly sampleRate: number;
   /** From speech start to speech end, ms. */

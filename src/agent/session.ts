@@ -494,7 +494,10 @@ export class AgentSession {
       pcm.set(a, o);
       o += a.length;
     }
-    const turn: UserTurn = { index, text: t.text, audio: pcm, sampleRate: rate, durationMs: Math.max(0, t.speechEndAt - t.speechStartAt) };
+    const turn = { index, text: t.text, sampleRate: rate, durationMs: Math.max(0, t.speechEndAt - t.speechStartAt) } as UserTurn;
+    // Non-enumerable: logging or JSON-encoding a turn (or the user_turn event) must not dump
+    // thousands of samples; `turn.audio` still reads it.
+    Object.defineProperty(turn, 'audio', { value: pcm, enumerable: false });
     const ledger = new LatencyLedger(index);
     ledger.mark('speechEnd', t.speechEndAt);
     ledger.mark('endOfTurn', t.committedAt);
@@ -549,7 +552,8 @@ export class AgentSession {
   /** Once a reply's utterances have played or been cut: one `reply` event with what was said and heard. */
   async #reportReply(turn: UserTurn, spoken: readonly Utterance[]): Promise<void> {
     if (spoken.length === 0) return;
-    const results = await Promise.all(spoken.map((u) => u.done));
+    // In the order the caller heard them (a filler before a tool round's answer), not created.
+    const results = await Promise.all([...spoken].sort((a, b) => a.playOrder - b.playOrder).map((u) => u.done));
     const join = (pick: (r: UtteranceResult) => string): string => results.map(pick).filter((t) => t !== '').join(' ');
     const result: UtteranceResult = {
       status: results.some((r) => r.status === 'interrupted') ? 'interrupted' : 'played',
@@ -562,7 +566,7 @@ export class AgentSession {
   }
 
   async #reportLedger(ledger: LatencyLedger, turn: number): Promise<void> {
-    await Promise.race([ledger.whenHeard, new Promise((r) => this.#response?.signal.addEventListener('abort', r, { once: true })), new Promise((r) => this.clock.setTimer(() => r(undefined), 30_000))]);
+    await Promise.race([ledger.whenComplete, new Promise((r) => this.#response?.signal.addEventListener('abort', r, { once: true })), new Promise((r) => this.clock.setTimer(() => r(undefined), 30_000))]);
     const report = ledger.report(this.#budget);
     this.#lastLedger = report;
     const line = `turn ${turn} latency: ${describeLedger(report)}`;

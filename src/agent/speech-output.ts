@@ -76,6 +76,9 @@ export interface SpeechOutputDeps {
 
 let utteranceIds = 0;
 
+/** Segments opened so far, process-wide: their order is the Player's play order. */
+let segmentsOpened = 0;
+
 export class Utterance {
   readonly id = ++utteranceIds;
   readonly label: string | undefined;
@@ -92,6 +95,7 @@ export class Utterance {
   #failed = false;
   #trimming: boolean;
   #firstMarked = false;
+  #firstSegment: number | undefined;
   #resolveEnd!: () => void;
   readonly #endSignal: Promise<void>;
 
@@ -191,8 +195,18 @@ export class Utterance {
     }
   }
 
+  /**
+   * Where the caller hears this utterance among others: the Player plays segments in the order
+   * they were opened, so an utterance created early whose text came late (a tool round's answer)
+   * plays after a filler opened meanwhile. Infinity while it has no segment.
+   */
+  get playOrder(): number {
+    return this.#firstSegment ?? Number.POSITIVE_INFINITY;
+  }
+
   /** A new segment; undefined (and the utterance ended) when the stream cannot play (not started, ended). */
   #open(text: string): Segment | undefined {
+    this.#firstSegment ??= ++segmentsOpened;
     let writer: PlaybackWriter;
     try {
       writer = this.#deps.player().open({ text, label: this.label, uninterruptible: this.uninterruptible });

@@ -7,6 +7,16 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { LOG_LEVELS, isLogLevel } from '../log/logger.js';
 import { streamFormat } from '../protocol/format.js';
+import { isLoopbackHost } from '../server/loopback.js';
+
+/** Whether a URL's host only reaches this machine (a malformed URL is not). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).host);
+  } catch {
+    return false;
+  }
+}
 
 /** Resolved `serve` settings. */
 export interface ServeConfig {
@@ -189,8 +199,8 @@ export function resolveServeConfig(flags: Record<string, unknown>, env: NodeJS.P
       details: { setting: 'dashboardToken' },
     });
   }
-  if (cfg.publicUrl?.startsWith('http://') && !cfg.insecure) {
-    throw new ConfigError('CONFIG_INVALID', 'publicUrl: http:// gives Plivo a ws:// stream URL, which Plivo rejects; use https:// or pass --insecure for local development');
+  if (cfg.publicUrl?.startsWith('http://') && !cfg.insecure && !isLoopbackUrl(cfg.publicUrl)) {
+    throw new ConfigError('CONFIG_INVALID', 'publicUrl: http:// on a non-loopback host gives Plivo an unencrypted ws:// stream URL; use https://, or pass --insecure to allow it (a loopback URL such as http://127.0.0.1:8080 needs nothing)');
   }
   return cfg;
 }

@@ -8,7 +8,7 @@ import { DEFAULT_BUDGET, type LatencyBudget } from '../latency-budget.js';
 import { LATENCY_STAGES, type StoredLedger as LedgerRecord, type TurnRecord } from '../store/types.js';
 
 /** A waterfall row. */
-export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tts' | 'network' | 'total';
+export type WaterfallStage = 'endpointing' | 'stt' | 'llm' | 'tool' | 'tts' | 'network' | 'total';
 
 /** One bar: when the stage ran (ms after the caller's speech end), how long, and its budget. */
 export interface WaterfallBar {
@@ -36,6 +36,7 @@ const SPANS: readonly (readonly [WaterfallStage, keyof LedgerMarks])[] = [
   ['endpointing', 'speechEnd'],
   ['stt', 'speechEnd'],
   ['llm', 'llmRequest'],
+  ['tool', 'toolStart'],
   ['tts', 'ttsRequest'],
   ['network', 'firstAudioSent'],
   ['total', 'speechEnd'],
@@ -54,7 +55,7 @@ export function waterfall(index: number, ledger: LedgerRecord, budget: LatencyBu
     const ms = report.stages[stage];
     const start = l.marks[from];
     if (ms === undefined || start === undefined) continue;
-    const budgetMs = stage === 'endpointing' || stage === 'total' ? undefined : budget[stage];
+    const budgetMs = stage === 'endpointing' || stage === 'tool' || stage === 'total' ? undefined : budget[stage];
     bars.push({ stage, startMs: round(start), endMs: round(start + ms), ms: round(ms), budgetMs, over: budgetMs !== undefined && ms > budgetMs });
   }
   return { bars, overruns: report.overruns.map((o) => ({ stage: o.stage, ms: round(o.ms), budgetMs: o.budgetMs })) };

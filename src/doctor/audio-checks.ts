@@ -65,7 +65,7 @@ function contentTypeCheck(report: CallReport, format: StreamFormat): CheckResult
     });
   }
   if (accepted === 0) return result('audio.content-type', 'skip', 'the server sent no playAudio (see audio.first)', data);
-  return result('audio.content-type', 'ok', `${accepted} playAudio messages, all ${format.encoding} at ${format.sampleRate} Hz as the XML declares`, data);
+  return result('audio.content-type', 'ok', `${accepted} playAudio messages, all ${format.encoding} at ${format.sampleRate} Hz, the stream's format (from the Stream XML, or --format with --stream-url)`, data);
 }
 
 function wavCheck(report: CallReport): CheckResult {

@@ -112,6 +112,8 @@ function expiryCheck(p: TargetProbe, leaf: X509Certificate, ctx: TlsCheckContext
 export function tlsChecks(p: TargetProbe, ctx: TlsCheckContext): CheckResult[] {
   if (p.url === undefined) return skipAll(p, 'not a URL');
   if (!p.secure) return skipAll(p, `no TLS: the URL is ${p.url.protocol}// (see url.scheme)`);
+  // No address means no connection was tried: point at DNS, not at the port.
+  if (p.dns !== undefined && p.dns.kind !== 'resolved') return skipAll(p, `${p.host} does not resolve (${p.dns.code}), so no TLS handshake was tried (see url.dns)`);
   if (p.tcp?.kind !== 'open') return skipAll(p, 'the port does not accept connections (see url.port)');
   const tls = p.tls;
   if (tls === undefined) return skipAll(p, 'no TLS handshake was attempted');

@@ -124,6 +124,7 @@ function isServerError(closed: NonNullable<IdleProbeResult['closed']>): boolean 
 
 function idleCheck(probe: IdleProbeResult, ctx: WebSocketCheckContext): CheckResult {
   const closed = probe.closed;
+  if (ctx.idleMs <= 0) return result('websocket.idle', 'skip', 'not checked: --idle 0 waits for no idle period', { openMs: probe.observedMs });
   if (closed === undefined) {
     return result('websocket.idle', 'ok', `an idle stream (start, then nothing) stayed open for ${s(probe.observedMs)}`, { openMs: probe.observedMs });
   }

@@ -58,7 +58,8 @@ export async function fetchAnswer(options: {
 }): Promise<AnswerResult> {
   const res = await signedRequest({ ...options, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: MAX_ANSWER_BYTES });
   if (res.status === 401 || res.status === 403) {
-    throw new CallwireError('EMULATOR_AUTHENTICATION_FAILED', `the answer URL refused the signed request with HTTP ${res.status}`, { details: { status: res.status } });
+    const what = options.authToken === undefined ? 'the request (unsigned: no auth token given; pass --auth-token or set PLIVO_AUTH_TOKEN)' : 'the signed request';
+    throw new CallwireError('EMULATOR_AUTHENTICATION_FAILED', `the answer URL refused ${what} with HTTP ${res.status}`, { details: { status: res.status } });
   }
   if (res.status < 200 || res.status > 299) {
     throw new CallwireError('EMULATOR_ANSWER_FAILED', `the answer URL returned HTTP ${res.status}`, { details: { status: res.status } });

@@ -3,12 +3,13 @@
  * JSON (an array of steps, or `{ "steps": [...] }`) or text with one step per line:
  *
  * ```text
- * # comments start with #
+ * # a line starting with # is a comment; so is " # ..." after a step
  * say Hello, I would like to book a table   # flite speech (say:slt ... picks a voice)
  * wait 500                                  # stay silent for 500 ms of audio
  * wait-for-bot speech 30000                 # until the bot is heard (timeout ms, optional)
  * wait-for-bot silence 800                  # until the bot has been quiet 800 ms
- * dtmf 12#                                  # press keys, 100 ms apart
+ * dtmf 12#                                  # press keys, 100 ms apart (# is a key here)
+ * dtmf #                                    # the pound key alone
  * play greeting.wav                         # a WAV (any rate) or raw 8 kHz mu-law file
  * at 3000 say Stop, please                  # start this step 3 s into the call (barge in)
  * hangup
@@ -75,6 +76,11 @@ function fromObject(o: Record<string, unknown>, where: string): ScriptStep {
   return invalid(where, `unknown step ${JSON.stringify(o).slice(0, 60)}`);
 }
 
+/** Drop a trailing comment: a # at the start or after whitespace. */
+function stripComment(text: string): string {
+  return text.replace(/(^|\s)#.*$/, '').trim();
+}
+
 function fromLine(line: string, where: string): ScriptStep {
   let rest = line.trim();
   let at: number | undefined;
@@ -83,6 +89,13 @@ function fromLine(line: string, where: string): ScriptStep {
     at = ms(atMatch[1], where, '"at"');
     rest = (atMatch[2] as string).trim();
   }
+  // dtmf's one argument may be "#" itself, so the comment rule cannot apply before it.
+  const dtmf = /^dtmf(?:\s+(\S+))?(?:\s+(.*))?$/i.exec(rest);
+  if (dtmf !== null) {
+    if (dtmf[2] !== undefined && !dtmf[2].startsWith('#')) invalid(where, 'dtmf takes one run of keys (e.g. "dtmf 12#"); a comment after it starts with #');
+    return fromObject({ dtmf: dtmf[1] ?? '', at }, where);
+  }
+  rest = stripComment(rest);
   const [word = '', ...args] = rest.split(/\s+/);
   const arg = rest.slice(word.length).trim();
   const verb = word.toLowerCase();
@@ -105,8 +118,6 @@ function fromLine(line: string, where: string): ScriptStep {
         ? fromObject({ waitForBot: until, timeoutMs: args[1], at }, where)
         : fromObject({ waitForBot: until, ms: args[1], timeoutMs: args[2], at }, where);
     }
-    case 'dtmf':
-      return fromObject({ dtmf: args[0] ?? '', at }, where);
     case 'hangup':
       return fromObject({ hangup: true, at }, where);
     default:
@@ -137,8 +148,8 @@ export function parseScript(text: string, source = 'script'): ScriptStep[] {
   } else {
     steps = [];
     text.split('\n').forEach((raw, i) => {
-      const line = raw.replace(/(^|\s)#.*$/, '').trim();
-      if (line !== '') steps.push(fromLine(line, `${source} line ${i + 1}`));
+      const line = raw.trim();
+      if (line !== '' && !line.startsWith('#')) steps.push(fromLine(line, `${source} line ${i + 1}`));
     });
   }
   if (steps.length > MAX_SCRIPT_STEPS) invalid(source, `more than ${MAX_SCRIPT_STEPS} steps`);
@@ -151,7 +162,7 @@ export async function readScript(path: string): Promise<ScriptStep[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError('CONFIG_FILE_UNREADABLE', `cannot read script ${path}`, { cause });
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `cannot read script ${path} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
   }
   const base = dirname(resolve(path));
   return parseScript(text, path).map((s) => (s.kind === 'play' ? { ...s, file: resolve(base, s.file) } : s));

@@ -208,7 +208,7 @@ export class StreamLeg {
     const plivoError: PlivoErrorName = auth ? 'authentication_failed' : 'connection_failed';
     const code: ErrorCode = auth ? 'EMULATOR_AUTHENTICATION_FAILED' : 'EMULATOR_CONNECTION_FAILED';
     const message = auth
-      ? `the app refused the signed WebSocket upgrade with HTTP ${lastStatus}`
+      ? `the app refused the ${this.#host.authToken === undefined ? 'WebSocket upgrade (unsigned: no auth token given; pass --auth-token or set PLIVO_AUTH_TOKEN)' : 'signed WebSocket upgrade'} with HTTP ${lastStatus}`
       : `could not open the WebSocket after ${attempts} attempts: ${lastReason}`;
     this.protocolError(code, message, plivoError);
     this.#end('connect_failed', { status: 'DroppedStream', error: plivoError });
@@ -216,7 +216,8 @@ export class StreamLeg {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#host.clock.setTimer(resolve, ms));
+    // Awaited between connect attempts, with no socket open: it must keep the process alive.
+    return new Promise((resolve) => this.#host.clock.setTimer(resolve, ms, { keepAlive: true }));
   }
 
   #openSocket(): Promise<{ ws: WebSocket; early: EarlyMessages }> {

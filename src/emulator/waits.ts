@@ -33,7 +33,7 @@ export class CallWaits {
       w.timer = this.#clock.setTimer(() => {
         this.#waiters.delete(w);
         reject(new CallwireError('EMULATOR_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { details: { timeoutMs } }));
-      }, timeoutMs);
+      }, timeoutMs, { keepAlive: true });
       this.#waiters.add(w);
     });
   }
@@ -43,7 +43,8 @@ export class CallWaits {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { kind: 'time', quietMs: 0, resolve: () => resolve(), reject, timer: undefined };
-      w.timer = this.#clock.setTimer(() => this.#settle(w, 0), ms);
+      // A script's wait is awaited: it keeps the process alive like any sleep.
+      w.timer = this.#clock.setTimer(() => this.#settle(w, 0), ms, { keepAlive: true });
       this.#waiters.add(w);
     });
   }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { AlertOptions } from '../observability/alerts.js';
 import type { StreamStore } from '../store/types.js';
 import { ConfigError } from '../errors.js';
+import { isLoopbackHost } from './loopback.js';
 import type { Logger } from '../log/logger.js';
 import { type StreamFormat, type StreamFormatName, streamFormat } from '../protocol/format.js';
 import { checkInboundSampleRate } from '../stream/call-stream.js';
@@ -143,8 +144,9 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
     if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') {
       throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (Plivo needs wss://)');
     }
-    if (publicUrl.protocol === 'http:' && o.insecure !== true) {
-      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) is http://, which gives Plivo a ws:// stream URL; use https:// (or --insecure for local development)');
+    // A loopback public URL is local development (the emulator on this machine): allowed.
+    if (publicUrl.protocol === 'http:' && o.insecure !== true && !isLoopbackHost(publicUrl.host)) {
+      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) is http:// on a non-loopback host, which gives Plivo an unencrypted ws:// stream URL; use https:// (or --insecure to allow it)');
     }
   }
   const limits: Required<ServerLimits> = {

@@ -36,6 +36,7 @@ import { observeServer } from './observe.js';
 import { storeStreams } from './store-glue.js';
 import { StoreTee } from './store-tee.js';
 import type { StreamStore } from '../store/types.js';
+import { listenError } from './listen-error.js';
 import { logRefusal } from './refusal-log.js';
 import { checkSignature, loggableUrl } from './signature-check.js';
 import { status } from './status.js';
@@ -178,7 +179,7 @@ export class CallwireServer {
   /** Start listening. Port 0 picks a free port. */
   listen(port = 8080, host = '0.0.0.0'): Promise<ListenInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
+      const onError = (e: Error): void => reject(listenError(e, port, host));
       this.#http.once('error', onError);
       this.#http.listen(port, host, () => {
         this.#http.off('error', onError);
@@ -358,7 +359,11 @@ export class CallwireServer {
       method === 'POST' ? parseForm(body) : {},
     );
     if (result.ok) return true;
-    logRefusal(ctx, result.code, { route, url: loggableUrl(candidates[0] ?? '') }, `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(candidates[0] ?? '')}`);
+    // Name the URL as the request came (its scheme first): "checked https://..." for a request
+    // over http read as if callwire had checked the wrong URL.
+    const asCame = candidates.find((c) => c.startsWith(`${origin.scheme}://`)) ?? candidates[0] ?? '';
+    const others = candidates.length - 1;
+    logRefusal(ctx, result.code, { route, url: loggableUrl(asCame) }, `authentication_failed: ${route} request refused (${result.message}); checked ${loggableUrl(asCame)}${others > 0 ? ` and ${others} other URL form${others === 1 ? '' : 's'}` : ''}`);
     this.#events.emit('refused', { route, status: 403, code: result.code });
     send(res, 403, `${result.code}: ${result.message}`);
     return false;

@@ -78,7 +78,14 @@ export function storeStreams(server: ServerEventSource, store: StreamStore, cloc
     if (!server.streams.has(session.call)) return;
     const id = (): string | undefined => records.get(session.call);
     const turnStart = new Map<number, number>();
-    session.on('user_turn', ({ turn }) => turnStart.set(turn.index, Date.now() - turn.durationMs));
+    session.on('user_turn', ({ turn }) => {
+      const startedAt = Date.now() - turn.durationMs;
+      turnStart.set(turn.index, startedAt);
+      // The caller's side now, so the transcript (and the browser phone) shows it while the
+      // agent is still answering; the reply replaces it (same index) once it has played.
+      const streamId = id();
+      if (streamId !== undefined) store.turn(streamId, { index: turn.index, startedAt, userText: turn.text, botText: '', heardText: '', interrupted: false, ledger: {} });
+    });
     session.on('reply', ({ turn, userText, result }) => {
       const streamId = id();
       if (streamId === undefined) return;

@@ -222,7 +222,22 @@ export class SqliteReader {
         details: { matches: matches.length },
       });
     }
-    return matches[0]?.stream_id;
+    if (matches[0] !== undefined) return matches[0].stream_id;
+    // A call-id prefix (streams_by_call): the call's latest stream, when one call matches.
+    const calls = this.#db
+      .prepare('SELECT DISTINCT call_id FROM streams WHERE call_id >= ? AND call_id < ? ORDER BY call_id LIMIT 6')
+      .all(id, `${id}\uffff`) as { call_id: string }[];
+    if (calls.length > 1) {
+      const shown = calls.slice(0, 5).map((c) => c.call_id);
+      throw new CallwireError('STORE_AMBIGUOUS_ID', `"${id}" matches several calls: ${shown.join(', ')}${calls.length > 5 ? ', ...' : ''}`, {
+        details: { matches: calls.length },
+      });
+    }
+    if (calls[0] === undefined) return undefined;
+    const latest = this.#db
+      .prepare('SELECT stream_id FROM streams WHERE call_id = ? ORDER BY started_at DESC LIMIT 1')
+      .get(calls[0].call_id) as { stream_id: string } | undefined;
+    return latest?.stream_id;
   }
 
   logs(streamId: string, query: LogQuery = {}): LogPage {

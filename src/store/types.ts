@@ -106,6 +106,8 @@ export const LATENCY_STAGES = [
   'sttFinal',
   'llmRequest',
   'llmFirstToken',
+  'toolStart',
+  'toolEnd',
   'ttsRequest',
   'ttsFirstByte',
   'firstAudioSent',

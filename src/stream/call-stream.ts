@@ -387,10 +387,6 @@ export class CallStream {
       this.#end({ by: 'protocol', reason: 'unsupported media format', error }, CLOSE.POLICY, false);
       return;
     }
-    const expected = this.#o.expectedFormat;
-    if (expected !== undefined && expected.name !== format.name) {
-      this.#warn(new StreamError('STREAM_FORMAT_MISMATCH', `the answer XML declared ${expected.contentType} but start says ${format.contentType}; using what Plivo streams`));
-    }
     // Built before anything records the start: should it throw, the stream is not left
     // 'started' without a decoder (every later frame would fail).
     const decoder = new WireDecoder(format, this.#o.inboundSampleRate ?? format.sampleRate);
@@ -429,6 +425,12 @@ export class CallStream {
     });
     this.#log.info({ format: format.name, tracks: msg.start.tracks }, 'stream started');
     this.#emit({ event: 'start', payload: this.#info });
+    // After 'start': logged with the stream id and stored with the stream's record (before it,
+    // neither existed, and the warning never reached `callwire logs` or the dashboard).
+    const expected = this.#o.expectedFormat;
+    if (expected !== undefined && expected.name !== format.name) {
+      this.#warn(new StreamError('STREAM_FORMAT_MISMATCH', `the answer XML declared ${expected.contentType} but start says ${format.contentType}; using what Plivo streams`));
+    }
     for (const w of this.#startWaiters) w.resolve(this.#info);
     this.#startWaiters = [];
     const early = this.#prestart;

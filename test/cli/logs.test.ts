@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/schema.js';
 import { SqliteStreamStore } from '../../src/store/sqlite-store.js';
 import type { StoredLogLine, StreamDetail, StreamSummary } from '../../src/store/types.js';
+import { describeEvent } from '../../src/cli/commands/logs-format.js';
 import { CLI, spawnCli } from '../support/cli.js';
 import { SAMPLE, tempDir, writeSampleCall } from '../support/store-fixtures.js';
 
@@ -33,6 +34,22 @@ afterAll(async () => {
 });
 
 describe('callwire logs', () => {
+  it('describes a tool call in words, not JSON', () => {
+    const e = { type: 'note', id: 1, at: 0, name: 'tool_call', data: { name: 'book_table', ok: true, ms: 1503, result: '{"ok":true}' } } as const;
+    expect(describeEvent(e)).toBe('tool book_table ran in 1503 ms: {"ok":true}');
+    expect(describeEvent({ ...e, data: { ...e.data, ok: false, result: 'Error: closed' } })).toBe('tool book_table failed in 1503 ms: Error: closed');
+  });
+
+  it('finds a stream by a unique call-id prefix (the call\'s latest stream); an ambiguous one is named', () => {
+    const r = logs(['call-live-', '--db', db]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Stream live-0002 /);
+    const ambiguous = logs(['call-li', '--db', db]);
+    expect(ambiguous.stderr).toMatch(/STORE_AMBIGUOUS_ID: "call-li" matches several calls: call-live, call-live-2/);
+    expect(ambiguous.code).toBe(1);
+  });
+
   it('prints one stream, found by a unique prefix, as text', () => {
     const r = logs([SAMPLE.streamId.slice(0, 8), '--db', db]);
     expect(r.stderr).toBe('');

@@ -1,5 +1,6 @@
 // Run the real CLI (built dist/) as a child process.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -56,4 +57,13 @@ export async function runCli(args: string[], env: Record<string, string> = {}, t
   const code = await s.exited;
   clearTimeout(timer);
   return { code, output: s.output() };
+}
+
+/** A loopback port nothing listens on (free now; a test may listen on it, or dial it to fail). */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }

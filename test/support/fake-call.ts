@@ -6,7 +6,7 @@ import type { ManualClock } from '../../src/clock.js';
 import type { Logger } from '../../src/log/logger.js';
 import { STREAM_FORMATS } from '../../src/protocol/format.js';
 import type { InboundMessage } from '../../src/protocol/messages.js';
-import { dtmfMessage, playedStreamMessage, serializeInbound, startMessage } from '../../src/protocol/serialize-inbound.js';
+import { dtmfMessage, mediaMessage, playedStreamMessage, serializeInbound, startMessage } from '../../src/protocol/serialize-inbound.js';
 import type { TtsProvider, VadProvider } from '../../src/providers/types.js';
 import { CallStream } from '../../src/stream/call-stream.js';
 import { Pacer } from '../../src/stream/pacer.js';
@@ -46,6 +46,11 @@ export interface FakeCall {
   start(): void;
   dtmf(digit: string): void;
   /**
+   * The caller's audio for `ms`, a frame every 20 ms while the call runs: a constant non-silent
+   * mu-law byte by default (speech), or `0xff` (mu-law silence) for the quiet after it.
+   */
+  speak(ms: number, byte?: number): Promise<void>;
+  /**
    * Let `ms` of call time pass in 20 ms steps, acknowledging every checkpoint the player sent
    * as Plivo would once the audio before it played, and letting promises settle each step.
    */
@@ -71,6 +76,12 @@ export function fakeCall(clock: ManualClock, callId = 'call-1', options: { logge
     socket,
     start: () => deliver(startMessage({ callId, streamId, accountId: 'acc', format: STREAM_FORMATS['mulaw/8000'] })),
     dtmf: (digit) => deliver(dtmfMessage({ sequenceNumber: ++seq, streamId, digit, timestamp: 0 })),
+    async speak(ms, byte = 0x10) {
+      for (let t = 0; t < ms; t += 20) {
+        deliver(mediaMessage({ sequenceNumber: ++seq, streamId, chunk: seq, timestamp: 0, audio: new Uint8Array(160).fill(byte) }));
+        await this.run(20);
+      }
+    },
     async run(ms) {
       for (let t = 0; t < ms; t += 20) {
         clock.advance(20);

@@ -10,13 +10,16 @@ import type { EmulatedCall } from '../../emulator/call.js';
 import type { CallOptions } from '../../emulator/call-options.js';
 import { PlivoEmulator } from '../../emulator/emulator.js';
 import { formatSummary, formatTimeline, reportToJson } from '../../emulator/report-text.js';
-import { readScript, runScript } from '../../emulator/script.js';
+import { type ScriptStep, readScript, runScript } from '../../emulator/script.js';
 import { takeTurn } from '../../emulator/turns.js';
 import { ConfigError, isCallwireError } from '../../errors.js';
 import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
 
-/** The local server's answer URL. */
-export const DEFAULT_ANSWER_URL = 'http://127.0.0.1:8080/plivo/answer';
+/** The local server's answer URL: on `PORT` when set (as `callwire serve` reads it), else 8080. */
+export function defaultAnswerUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT?.trim();
+  return `http://127.0.0.1:${port !== undefined && /^\d{1,5}$/.test(port) ? port : '8080'}/plivo/answer`;
+}
 
 interface CallFlags extends ImpairmentFlags {
   audio?: string;
@@ -48,7 +51,8 @@ export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
   if ([f.say, f.audio, f.script].filter((x) => x !== undefined).length > 1) throw new ConfigError('CONFIG_INVALID', 'give at most one of --say, --audio and --script');
   return {
     ...(direct ? { streamUrl: url, format: f.format ?? 'mulaw8k' } : { answerUrl: url, answerMethod: f.answerMethod }),
-    authToken: f.authToken ?? process.env.PLIVO_AUTH_TOKEN,
+    // An empty PLIVO_AUTH_TOKEN is no token: nothing is signed.
+    authToken: f.authToken || process.env.PLIVO_AUTH_TOKEN || undefined,
     speed: num(f.speed, '--speed', 1),
     record: f.record !== undefined,
     voice: f.voice,
@@ -58,9 +62,9 @@ export function callOptionsFrom(url: string, f: CallFlags): CallOptions {
   };
 }
 
-async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
-  if (f.script !== undefined) {
-    await runScript(call, await readScript(f.script));
+async function converse(call: EmulatedCall, f: CallFlags, script: readonly ScriptStep[] | undefined): Promise<void> {
+  if (script !== undefined) {
+    await runScript(call, script);
     return;
   }
   const turn = { replyTimeoutMs: 10_000, quietMs: 800 };
@@ -77,7 +81,7 @@ async function converse(call: EmulatedCall, f: CallFlags): Promise<void> {
 export function callCommand(): Command {
   return withImpairmentFlags(new Command('call')
     .description('place one call through the emulated Plivo and print what happened')
-    .argument('[url]', `answer URL (http/https) or stream URL (ws/wss)`, DEFAULT_ANSWER_URL)
+    .argument('[url]', `answer URL (http/https) or stream URL (ws/wss); default the local server on PORT or 8080`, defaultAnswerUrl())
     .option('--say <text>', 'the caller says this (embedded flite voice)')
     .option('--audio <file>', 'the caller plays this WAV (any rate) or raw 8 kHz mu-law file (.ul)')
     .option('--script <file>', 'the caller follows this script (see the README: say, wait, dtmf, at, hangup)')
@@ -92,11 +96,22 @@ export function callCommand(): Command {
     .option('--sign-https', 'sign the WebSocket upgrade over the https:// form of its URL'))
     .action(async (url: string, f: CallFlags) => {
       const options = callOptionsFrom(url, f);
+      // A script that cannot be read or parsed is a usage error: say which line, exit 2, never dial.
+      let script: ScriptStep[] | undefined;
+      if (f.script !== undefined) {
+        try {
+          script = await readScript(f.script);
+        } catch (e) {
+          process.stderr.write(`callwire call: ${isCallwireError(e) ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       const emulator = new PlivoEmulator({ authToken: typeof options.authToken === 'string' ? options.authToken : undefined });
       const call = emulator.dial(options);
       try {
         await call.ready;
-        await converse(call, f);
+        await converse(call, f, script);
       } catch (e) {
         // The report says what went wrong; anything else is worth a line on stderr.
         if (!isCallwireError(e) || (e.code !== 'EMULATOR_CALL_ENDED' && e.family !== 'emulator')) {

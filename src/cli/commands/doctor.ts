@@ -38,9 +38,23 @@ function ms(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+/** A URL flag must be absolute with one of `schemes`: "foo" is a typo, not 34 failing rows. */
+function checkUrl(value: string | undefined, flag: string, schemes: readonly string[], example: string): void {
+  if (value === undefined) return;
+  let ok = false;
+  try {
+    ok = schemes.includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`${flag} must be an absolute ${schemes.map((s) => `${s}//`).join(' or ')} URL such as ${example}, got "${value.slice(0, 60)}"`);
+}
+
 /** Turn flags (and PLIVO_AUTH_TOKEN) into doctor options. @throws UsageError */
 function optionsFrom(flags: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions {
   if (flags.answerUrl === undefined && flags.streamUrl === undefined) throw new UsageError('give --answer-url (the URL Plivo fetches) or --stream-url (a ws:// or wss:// URL)');
+  checkUrl(flags.answerUrl, '--answer-url', ['http:', 'https:'], 'https://agent.example.com/plivo/answer');
+  checkUrl(flags.streamUrl, '--stream-url', ['ws:', 'wss:'], 'wss://agent.example.com/plivo/stream');
   const method = flags.answerMethod?.toUpperCase();
   if (method !== undefined && method !== 'GET' && method !== 'POST') throw new UsageError('--answer-method must be GET or POST');
   if (flags.format !== undefined) {

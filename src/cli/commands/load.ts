@@ -11,7 +11,7 @@ import { DEFAULT_TICK_PHASES } from '../../emulator/emulator.js';
 import { formatLoadReport } from '../../emulator/load/load-report.js';
 import { type LoadOptions, type LoadProgress, runLoad } from '../../emulator/load/run-load.js';
 import { ConfigError } from '../../errors.js';
-import { DEFAULT_ANSWER_URL } from './call.js';
+import { defaultAnswerUrl } from './call.js';
 import { type ImpairmentFlags, impairmentsFrom, withImpairmentFlags } from './impairment-flags.js';
 
 interface LoadFlags extends ImpairmentFlags {
@@ -48,7 +48,7 @@ export function progressLine(p: LoadProgress, width = 24): string {
 export function loadCommand(): Command {
   return withImpairmentFlags(new Command('load')
     .description('load-test an app: many emulated calls at once, with latency, gaps, pacing and server CPU/memory')
-    .argument('[url]', 'answer URL (http/https) or stream URL (ws/wss)', DEFAULT_ANSWER_URL)
+    .argument('[url]', 'answer URL (http/https) or stream URL (ws/wss); default the local server on PORT or 8080', defaultAnswerUrl())
     .option('--calls <n>', 'calls to make in total', '10')
     .option('--concurrency <n>', 'calls at once (default: min(calls, 50))')
     .option('--duration <seconds>', 'length of each call', '10')

@@ -47,6 +47,10 @@ export function describeEvent(e: StoredEvent): string {
     case 'state':
       return e.state;
     case 'note':
+      if (e.name === 'tool_call' && e.data !== undefined) {
+        const d = e.data as { name?: unknown; ok?: unknown; ms?: unknown; result?: unknown };
+        return `tool ${String(d.name)} ${d.ok === false ? 'failed' : 'ran'} in ${String(d.ms)} ms${typeof d.result === 'string' && d.result !== '' ? `: ${d.result.slice(0, 120)}` : ''}`;
+      }
       return e.data === undefined || Object.keys(e.data).length === 0 ? e.name : `${e.name} ${JSON.stringify(e.data)}`;
   }
 }

@@ -1,14 +1,37 @@
 /** `callwire serve`: run the server until SIGTERM/SIGINT, then drain and exit 0. */
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { Command, Option } from 'commander';
 import { LOG_LEVELS, type Logger, createLogger } from '../../log/logger.js';
-import { type ServeConfig, readConfigFile, resolveServeConfig } from '../serve-config.js';
+import { type ServeConfig, isLoopbackUrl, readConfigFile, resolveServeConfig } from '../serve-config.js';
 import type { ServerOptions } from '../../server/options.js';
 import { type AgentChoice, selectAgent, verifyProviders } from '../agent-from-env.js';
 import { createServer } from '../../server/server.js';
 import { mountDashboard } from '../../dashboard/mount.js';
 import { storeLogTap } from '../../server/store-glue.js';
+import { repairRecordings } from '../../server/recording-repair.js';
 import { SqliteStreamStore } from '../../store/sqlite-store.js';
+import { CallwireError, ConfigError, isCallwireError } from '../../errors.js';
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new ConfigError('CONFIG_FILE_UNREADABLE', `${flag} ${file}: cannot read it (${why}); give the path of a PEM file`, { cause });
+  }
+}
+
+/** Read the PEM pair and check that it makes a TLS context, so a bad file is one coded line, not a stack. */
+function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  const tls = { cert: readPem(certFile, '--tls-cert (TLS_CERT)'), key: readPem(keyFile, '--tls-key (TLS_KEY)') };
+  try {
+    createSecureContext(tls);
+  } catch (cause) {
+    throw new ConfigError('CONFIG_INVALID', `--tls-cert ${certFile} / --tls-key ${keyFile}: not a usable PEM certificate and matching key (${(cause as Error).message})`, { cause });
+  }
+  return tls;
+}
 
 /** Build server options from resolved settings (shared with tests). */
 export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptions {
@@ -21,7 +44,7 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     authId: cfg.authId,
     plivoApiUrl: cfg.plivoApiUrl,
     insecure: cfg.insecure,
-    tls: cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined,
+    tls: cfg.tlsCert && cfg.tlsKey ? readTls(cfg.tlsCert, cfg.tlsKey) : undefined,
     drainTimeoutMs: cfg.drainTimeoutMs,
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
@@ -66,6 +89,8 @@ export function serveCommand(): Command {
       const file = flags.config ?? process.env.CALLWIRE_CONFIG;
       // commander's --no-store sets `store: false`; the setting is `noStore`.
       const cfg = resolveServeConfig({ ...flags, noStore: flags.store === false ? true : undefined }, process.env, file ? readConfigFile(String(file)) : {});
+      // Bad TLS files fail here, before anything is opened or logged.
+      const tls = cfg.tlsCert && cfg.tlsKey ? readTls(cfg.tlsCert, cfg.tlsKey) : undefined;
       const store = cfg.noStore ? undefined : new SqliteStreamStore({ path: cfg.dbPath, retentionMs: cfg.retentionDays > 0 ? cfg.retentionDays * 86_400_000 : null });
       const logger = createLogger({ level: cfg.logLevel as never, onLine: store ? storeLogTap(store) : undefined, fullNumbers: cfg.logFullNumbers });
       const selected = selectAgent(cfg.agent as AgentChoice, process.env);
@@ -76,34 +101,48 @@ export function serveCommand(): Command {
         await store?.close();
         throw e;
       }
-      const server = createServer({ ...serverOptionsFrom(cfg, logger), agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir, maxBytes: cfg.recordingsMaxGb === undefined ? undefined : Math.round(cfg.recordingsMaxGb * 1e9) } : undefined });
+      const server = createServer({ ...serverOptionsFrom({ ...cfg, tlsCert: undefined, tlsKey: undefined }, logger), tls, agent: selected.agent, onStream: selected.onStream, store, recording: store && cfg.record ? { dir: cfg.recordingsDir, maxBytes: cfg.recordingsMaxGb === undefined ? undefined : Math.round(cfg.recordingsMaxGb * 1e9) } : undefined });
       // The dashboard reads the stream records, so it comes with the store.
       const dashboard = store ? mountDashboard(server, { token: cfg.dashboardToken }) : undefined;
       if (!store) logger.info('the dashboard is off with --no-store (it reads the stream records)');
-      const where = await server.listen(cfg.port, cfg.host);
+      // Handle SIGTERM/SIGINT from before the "listening" line: a supervisor (or a test) may stop
+      // the server the moment it reads that line, before the code after it has run.
+      const stopSignal = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      let where: Awaited<ReturnType<typeof server.listen>>;
+      try {
+        where = await server.listen(cfg.port, cfg.host);
+      } catch (e) {
+        dashboard?.close();
+        await server.close();
+        await store?.close();
+        if (isCallwireError(e) && e.code === 'SERVER_LISTEN_FAILED') {
+          const hint = e.details.errno === 'EADDRINUSE' ? ': pick another with --port (env PORT), or --port 0 for a free one' : e.details.errno === 'EADDRNOTAVAIL' ? ': check --host (env HOST)' : '';
+          throw new CallwireError('SERVER_LISTEN_FAILED', `--port ${cfg.port} --host ${cfg.host}: ${e.message}${hint}`, { cause: e, details: e.details });
+        }
+        throw e;
+      }
       logger.info({ url: where.url, format: cfg.format }, `callwire listening on ${where.url}`);
+      if (store) void repairRecordings(store, cfg.recordingsDir, logger);
       logger.info(store ? `stream records: ${cfg.dbPath}${cfg.record ? `, recordings: ${cfg.recordingsDir}${cfg.recordingsMaxGb === undefined ? '' : ` (at most ${cfg.recordingsMaxGb} GB, oldest deleted first)`}` : ''} (callwire logs <stream-id>)` : 'stream records are off (--no-store)');
       logger.info(`answer URL: ${cfg.publicUrl ?? where.url}/plivo/answer   status URL: ${cfg.publicUrl ?? where.url}/plivo/status`);
       if (!cfg.authToken) logger.warn('PLIVO_AUTH_TOKEN is not set: Plivo request signatures are NOT checked (anyone can open a stream)');
+      if (cfg.publicUrl?.startsWith('http://')) {
+        logger.warn(isLoopbackUrl(cfg.publicUrl)
+          ? `PUBLIC_URL ${cfg.publicUrl} is a loopback http:// URL: local development (stream URLs are ws://; the emulator on this machine can reach them, Plivo cannot)`
+          : `PUBLIC_URL ${cfg.publicUrl} is http:// (--insecure): stream URLs are unencrypted ws://`);
+      }
       if (!cfg.publicUrl) {
         logger.info(cfg.trustProxy ? 'no PUBLIC_URL: stream URLs follow each request\'s X-Forwarded-Proto/Host' : 'no PUBLIC_URL: stream URLs follow each request\'s Host header (set PUBLIC_URL=https://... in production)');
       }
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string): void => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
-          dashboard?.close();
-          void server.drain().then(async ({ closedAtTimeout }) => {
-            await store?.close();
-            logger.info({ closedAtTimeout }, 'drained; exiting');
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const signal = await stopSignal;
+      logger.info({ signal }, `${signal}: draining (up to ${cfg.drainTimeoutMs} ms for ${server.streams.size} live calls)`);
+      dashboard?.close();
+      const { closedAtTimeout } = await server.drain();
+      await store?.close();
+      logger.info({ closedAtTimeout }, 'drained; exiting');
       process.exitCode = 0;
     });
 }

@@ -63,6 +63,14 @@ function botBubble(said, heard, interrupted, label) {
   return el('div', { class: 'bubble agent', 'data-interrupted': interrupted ? 'true' : undefined }, el('span', { class: 'who' }, label), ...body);
 }
 
+// "yet" only while the call is live; an ended call says why there is nothing (a server that
+// stopped mid-call never stored the turn in progress).
+function emptyTranscript(s) {
+  if (s.status === 'live') return 'Nothing said yet.';
+  if (/server stopped/.test(s.hangup?.reason ?? '')) return 'No turns were stored: the server stopped before this call ended.';
+  return 'No turns were stored for this call.';
+}
+
 function renderTranscript() {
   const items = [];
   const cutTurns = new Set();
@@ -72,7 +80,8 @@ function renderTranscript() {
       at: t.startedAt,
       nodes: [
         el('div', { class: 'bubble caller' }, el('span', { class: 'who' }, `caller · turn ${t.index}`), t.userText || el('span', { class: 'muted' }, '(spoke; this agent does not transcribe)')),
-        botBubble(t.botText, t.heardText, t.interrupted, 'agent'),
+        // Empty until the reply has played (the caller's part is stored as soon as it ends).
+        t.botText === '' ? el('div', { class: 'bubble agent' }, el('span', { class: 'who' }, 'agent'), el('span', { class: 'muted' }, '…')) : botBubble(t.botText, t.heardText, t.interrupted, 'agent'),
       ],
     });
   }
@@ -83,8 +92,13 @@ function renderTranscript() {
   }
   items.sort((a, b) => a.at - b.at);
   const box = document.getElementById('transcript');
-  if (items.length === 0) fill(box, el('p', { class: 'muted' }, 'Nothing said yet.'));
+  if (items.length === 0) fill(box, el('p', { class: 'muted' }, emptyTranscript(view.stream)));
   else fill(box, items.flatMap((i) => i.nodes));
+}
+
+function toolCallText(d) {
+  const result = typeof d.result === 'string' && d.result !== '' ? `: ${d.result.length > 120 ? `${d.result.slice(0, 120)}…` : d.result}` : '';
+  return `tool ${d.name} ${d.ok === false ? 'failed' : 'ran'} in ${fieldValue(d.ms)} ms${result}`;
 }
 
 function describe(e) {
@@ -100,7 +114,9 @@ function describe(e) {
     case 'error':
       return ['error', `${e.code}: ${e.message}`];
     case 'note':
-      return ['note', `${e.name}${e.data ? ` ${JSON.stringify(e.data)}` : ''}`];
+      // A tool call reads as a sentence: its name, outcome, time and (shortened) result.
+      if (e.name === 'tool_call' && e.data) return ['tool', toolCallText(e.data)];
+      return ['note', `${e.name}${e.data ? ` ${fieldsText(e.data)}` : ''}`];
     default:
       return [e.type, JSON.stringify(e)];
   }
@@ -130,7 +146,7 @@ async function renderAudio() {
   const box = document.getElementById('audio');
   const s = view.stream;
   if (s.status === 'live') fill(box, el('p', { class: 'muted' }, 'The recording can be played when the call ends.'));
-  else if (!s.hasRecording) fill(box, el('p', { class: 'muted' }, 'No recording. Start the server with --record (RECORD_CALLS=1) to keep one per call.'));
+  else if (!s.hasRecording) fill(box, el('p', { class: 'muted' }, 'No recording. Start the server with --record (RECORD_CALLS=1), or in code createServer({ store, recording: { dir } }), to keep one per call.'));
   else {
     try {
       fill(box, await recordingView(s.streamId));
@@ -147,6 +163,17 @@ function renderAll() {
   renderTimeline();
 }
 
+// Numbers rounded to 0.1 (a measured 23.456789 ms reads 23.5), key=value like `callwire logs`.
+function fieldValue(v) {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isInteger(x) ? Math.round(x * 10) / 10 : x));
+}
+
+function fieldsText(fields) {
+  return Object.entries(fields).map(([k, v]) => `${k}=${fieldValue(v)}`).join(' ');
+}
+
 async function loadLogs() {
   const qs = new URLSearchParams({ limit: '500' });
   if (logAfter !== undefined) qs.set('afterId', String(logAfter));
@@ -154,7 +181,7 @@ async function loadLogs() {
   const tbody = document.querySelector('#logs tbody');
   const s = view.stream;
   for (const l of page.lines) {
-    const fields = l.fields && Object.keys(l.fields).length > 0 ? JSON.stringify(l.fields) : '';
+    const fields = l.fields ? fieldsText(l.fields) : '';
     tbody.append(el('tr', {}, el('td', {}, fmtOffset(l.at - s.startedAt)), el('td', { class: `lvl-${l.level}` }, l.level), el('td', {}, l.msg), el('td', { class: 'fields' }, fields)));
     logAfter = l.id;
   }

@@ -54,7 +54,10 @@ function renderTurns() {
     $('transcript'),
     list.flatMap((t) => [
       el('div', { class: 'bubble caller' }, el('span', { class: 'who' }, `you · turn ${t.index}`), t.userText || el('span', { class: 'muted' }, '(you spoke)')),
-      el('div', { class: 'bubble agent' }, el('span', { class: 'who' }, `agent${t.interrupted ? ' (interrupted)' : ''}`), t.interrupted && t.heardText !== undefined ? t.heardText : t.botText),
+      // A turn arrives as soon as the caller finished speaking; the agent's part once it played.
+      t.botText === ''
+        ? el('div', { class: 'bubble agent' }, el('span', { class: 'who' }, 'agent'), el('span', { class: 'muted' }, '…'))
+        : el('div', { class: 'bubble agent' }, el('span', { class: 'who' }, `agent${t.interrupted ? ' (interrupted)' : ''}`), t.interrupted && t.heardText !== undefined ? t.heardText : t.botText),
     ]),
   );
 }

@@ -3,7 +3,7 @@
 // own ledger, so the numbers match the logs and metrics.
 import { el } from './common.js';
 
-const LABELS = { endpointing: 'Endpoint', stt: 'STT', llm: 'LLM', tts: 'TTS', network: 'Network', total: 'Total' };
+const LABELS = { endpointing: 'Endpoint', stt: 'STT', llm: 'LLM', tool: 'Tool', tts: 'TTS', network: 'Network', total: 'Total' };
 
 function niceStep(span) {
   for (const s of [50, 100, 200, 250, 500, 1000, 2000, 5000, 10000]) if (span / s <= 6) return s;

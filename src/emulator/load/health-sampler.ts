@@ -39,6 +39,7 @@ export class HealthSampler {
   readonly #url: string;
   readonly #samples: Health[] = [];
   #failed = 0;
+  #lastError: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
 
@@ -61,10 +62,21 @@ export class HealthSampler {
       const res = await fetch(this.#url, { signal: AbortSignal.timeout(2000) });
       const body: unknown = await res.json();
       if (isHealth(body)) this.#samples.push(body);
-      else this.#failed++;
-    } catch {
+      else {
+        this.#failed++;
+        this.#lastError = `HTTP ${res.status}, not a callwire /healthz body`;
+      }
+    } catch (e) {
       this.#failed++;
+      // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, bad port) is its cause.
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      this.#lastError = cause?.code ?? cause?.message ?? (e as Error).message;
     }
+  }
+
+  /** Why no sample arrived (after {@link stop} returned undefined): the last failure. */
+  get lastError(): string | undefined {
+    return this.#lastError;
   }
 
   /** Stop and summarise; undefined when no sample arrived. */

@@ -31,6 +31,8 @@ export interface LoadReport {
   readonly pacingJitterMs: Summary;
   readonly checkpointRttMs: Summary;
   readonly server: ServerUsage | undefined;
+  /** Why `server` is missing: sampling was off, the target is not local, or /healthz failed. */
+  readonly serverNote?: string;
   readonly generator: GeneratorUsage;
 }
 
@@ -49,6 +51,7 @@ export function aggregate(parts: {
   wallMs: number;
   peakConcurrency: number;
   server: ServerUsage | undefined;
+  serverNote?: string;
   generator: GeneratorUsage;
 }): LoadReport {
   const failures: Record<string, number> = {};
@@ -89,6 +92,7 @@ export function aggregate(parts: {
     pacingJitterMs: summarize(jitter),
     checkpointRttMs: summarize(rtt),
     server: parts.server,
+    ...(parts.server === undefined && parts.serverNote !== undefined ? { serverNote: parts.serverNote } : {}),
     generator: parts.generator,
   };
 }
@@ -121,7 +125,7 @@ export function formatLoadReport(r: LoadReport): string[] {
     lines.push(
       `  server (${s.samples} samples)   CPU mean ${s.cpuPercentMean.toFixed(0)} %, max ${s.cpuPercentMax.toFixed(0)} % of a core; RSS ${mb(s.rssBytesStart)} -> max ${mb(s.rssBytesMax)}; heap max ${mb(s.heapUsedBytesMax)}; streams max ${s.activeStreamsMax}`,
     );
-  } else lines.push('  server                not sampled (not local, or no /healthz)');
+  } else lines.push(`  server                not sampled (${r.serverNote ?? 'not local, or no /healthz'})`);
   const g = r.generator;
   const t = g.ticker;
   lines.push(

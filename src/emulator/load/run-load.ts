@@ -195,6 +195,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const tickerStats = emulator.tickerStats(o.speed ?? 1);
   await emulator.close();
   const server = await sampler?.stop();
+  const serverNote =
+    o.healthUrl === null ? '--no-health'
+    : healthUrl === undefined ? 'the target is not on this machine; give --health-url'
+    : `${healthUrl} gave no sample: ${sampler?.lastError ?? 'no answer'}`;
   o.onProgress?.(progress());
   return aggregate({
     target: o.answerUrl ?? (o.streamUrl as string),
@@ -202,6 +206,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     wallMs,
     peakConcurrency: peak,
     server,
+    serverNote,
     generator: { cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, rssBytesMax: rssMax, ticker: tickerStats },
   });
 }

@@ -18,7 +18,7 @@ export function delay(ms: number, clock: Clock, signal: AbortSignal | undefined,
     const timer = clock.setTimer(() => {
       signal?.removeEventListener('abort', abort);
       resolve();
-    }, ms);
+    }, ms, { keepAlive: true });
     signal?.addEventListener('abort', abort, { once: true });
   });
 }

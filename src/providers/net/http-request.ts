@@ -47,7 +47,7 @@ export async function httpRequest(o: HttpRequestOptions): Promise<OpenResponse> 
   const timer = o.clock.setTimer(() => {
     timedOut = true;
     controller.abort();
-  }, o.timeoutMs);
+  }, o.timeoutMs, { keepAlive: true });
   let response: Response;
   try {
     response = await fetch(o.url, { method: o.method, headers: o.headers, body: o.body, signal: controller.signal });

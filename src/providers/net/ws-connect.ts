@@ -80,7 +80,7 @@ export function connectWebSocket(o: WsConnectOptions): Promise<WebSocket> {
       res.on('error', done);
       res.on('close', done);
     };
-    const timer = o.clock.setTimer(() => finish(timeoutError(o.vendor, `accept the WebSocket for ${o.what}`, o.timeoutMs)), o.timeoutMs);
+    const timer = o.clock.setTimer(() => finish(timeoutError(o.vendor, `accept the WebSocket for ${o.what}`, o.timeoutMs)), o.timeoutMs, { keepAlive: true });
     ws.on('open', onOpen);
     ws.on('error', onError);
     ws.on('unexpected-response', onResponse);
