@@ -178,7 +178,7 @@ export class EmulatedCall {
           url: o.streamUrl as string,
           format,
           bidirectional: o.bidirectional,
-          audioTrack: 'inbound',
+          audioTrack: o.audioTrack,
           extraHeaders: o.extraHeaders,
           streamTimeoutS: 86400,
           keepCallAlive: true,

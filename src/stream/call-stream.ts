@@ -24,6 +24,7 @@ import { CLOSE } from './close-codes.js';
 import { Keepalive, type KeepaliveOptions } from './keepalive.js';
 import { type Pacer, sharedPacer } from './pacer.js';
 import { Player } from './player.js';
+import { TrackSequencer, mediaTrack } from './track-sequence.js';
 import { TypedEmitter } from './typed-emitter.js';
 import {
   type CallStreamEvents,
@@ -124,12 +125,13 @@ export class CallStream {
   #info: StreamInfo | undefined;
   #player: Player | undefined;
   #decoder: WireDecoder | undefined;
+  /** The outbound track's own decoder: a resampler carries state from frame to frame. */
+  #outDecoder: WireDecoder | undefined;
   #keepalive: Keepalive | undefined;
   #prestart: MediaMessage[] = [];
   #backlog: Backlogged[] | undefined = [];
   #queues = new Set<AudioQueue<InboundAudioFrame>>();
-  #lastChunk = 0;
-  #audioMs = 0;
+  readonly #tracks = new TrackSequencer();
   #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
   readonly #warned = new LogSampler(64);
   readonly #rate: { readonly perSecond: number; readonly burst: number } | false;
@@ -437,22 +439,31 @@ export class CallStream {
       this.#warn(new StreamError('STREAM_WRONG_STREAM_ID', 'a media frame for another stream id was dropped'));
       return;
     }
-    const chunk = msg.media.chunk;
-    if (chunk > 0) {
-      if (chunk <= this.#lastChunk) {
-        this.counters.lateFrames++;
-        return; // duplicate or out of order: its moment has passed
-      }
-      if (this.#lastChunk > 0) this.counters.gaps += chunk - this.#lastChunk - 1;
-      this.#lastChunk = chunk;
+    const track = mediaTrack(msg.media.track);
+    if (track === undefined) {
+      this.counters.badFrames++;
+      this.#warn(new ProtocolError('PROTOCOL_INVALID_FIELD', `media.track "${msg.media.track.slice(0, 20)}" is not inbound or outbound; frame dropped`));
+      return;
     }
+    const chunk = msg.media.chunk;
     const wire = msg.audio;
-    this.counters.framesIn++;
-    this.counters.bytesIn += wire.length;
-    const decoder = this.#decoder as WireDecoder;
-    const pcm = decoder.decode(wire);
     const durationMs = (wire.length / (info.format.bytesPerSample * info.format.sampleRate)) * 1000;
+    // Chunks are numbered per track (see track-sequence.ts).
+    const verdict = this.#tracks.next(track, chunk, durationMs);
+    if (verdict.kind === 'late') {
+      this.counters.lateFrames++;
+      return;
+    }
+    this.counters.gaps += verdict.gap;
+    if (track === 'inbound') {
+      this.counters.framesIn++;
+      this.counters.bytesIn += wire.length;
+    } else this.counters.outboundFramesIn++;
+    if (track === 'outbound' && this.#outDecoder === undefined) this.#outDecoder = new WireDecoder(info.format, this.#o.inboundSampleRate ?? info.format.sampleRate);
+    const decoder = (track === 'inbound' ? this.#decoder : this.#outDecoder) as WireDecoder;
+    const pcm = decoder.decode(wire);
     const frame: InboundAudioFrame = {
+      track,
       pcm,
       sampleRate: decoder.outputRate,
       wire,
@@ -460,11 +471,11 @@ export class CallStream {
       chunk,
       timestamp: msg.media.timestamp,
       receivedAt: now,
-      audioMs: this.#audioMs,
+      audioMs: verdict.audioMs,
       durationMs,
     };
-    this.#audioMs += durationMs;
-    this.#emit({ event: 'audio', payload: frame });
+    // Only the caller's track is what the agent hears; the outbound track is its own stream.
+    this.#emit({ event: track === 'inbound' ? 'audio' : 'outboundAudio', payload: frame });
   }
 
   // ------------------------------------------------------------------ delivery
@@ -572,6 +583,7 @@ export class CallStream {
     this.#keepalive?.stop();
     this.#player?.destroy();
     this.#decoder?.destroy();
+    this.#outDecoder?.destroy();
     const info: EndInfo = { ...end, at: this.clock.now() };
     for (const w of this.#startWaiters) w.reject(new StreamError('STREAM_ENDED', `stream ended before start: ${end.reason}`));
     this.#startWaiters = [];
