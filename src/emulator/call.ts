@@ -357,11 +357,11 @@ export class EmulatedCall {
     this.#end('api', 'hung up through the REST API');
   }
 
-  /** Transfer the call: its streams stop, Plivo fetches `url` and follows the new XML. */
-  async transfer(url: string, method: 'GET' | 'POST'): Promise<void> {
+  /** Transfer the call: its streams stop, Plivo fetches `url` and follows the new XML (`blegUrl`, for legs=both, is recorded only). */
+  async transfer(url: string, method: 'GET' | 'POST', blegUrl?: string): Promise<void> {
     if (this.#ending) return;
     this.#transferring = true;
-    this.#emit({ type: 'transfer', t: this.#now(), url });
+    this.#emit({ type: 'transfer', t: this.#now(), url, ...(blegUrl === undefined ? {} : { legs: 'both' as const, blegUrl }) });
     for (const leg of [...this.#legs]) leg.stop('transferred');
     try {
       const config = await this.#fetch(url, method);

@@ -81,7 +81,7 @@ export type CallEvent =
   | { readonly type: 'barge_in'; readonly t: number; readonly ms: number; readonly cleared: boolean }
   | { readonly type: 'gap'; readonly t: number; readonly ms: number }
   | { readonly type: 'rest'; readonly t: number; readonly method: string; readonly path: string; readonly status: number }
-  | { readonly type: 'transfer'; readonly t: number; readonly url: string }
+  | { readonly type: 'transfer'; readonly t: number; readonly url: string; readonly legs?: 'aleg' | 'both'; readonly blegUrl?: string }
   /** Plivo reconnects a dropped stream: same call, a new stream id, `start` again. */
   | { readonly type: 'stream_reconnect'; readonly t: number; readonly streamId: string; readonly previousStreamId: string }
   | { readonly type: 'stream_end'; readonly t: number; readonly streamId: string; readonly reason: StreamEndReason; readonly code?: number }

@@ -3,7 +3,7 @@
  * something real (docs/plivo-protocol.md §1.3):
  *
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/                 hang up           -> 204
- *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer (aleg)   -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer          -> 202
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/                 live call         -> 200
  *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 202
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   list / get        -> 200
@@ -173,11 +173,17 @@ export class RestServer {
           body: { call_uuid: call.callId, call_status: 'in-progress', direction: 'inbound', from: call.from, to: call.to, stream_ids: call.streamIds },
         };
       case 'POST': {
+        // "if legs is aleg or both, then aleg_url has to be specified"; "if legs is bleg or
+        // both, then bleg_url has to be specified" (plivo-ruby CallInterface#update docs).
         const legs = body.legs ?? 'aleg';
-        if (legs !== 'aleg') throw new HttpError(400, 'the emulator transfers the A leg only (legs=aleg)');
+        if (legs !== 'aleg' && legs !== 'bleg' && legs !== 'both') throw new HttpError(400, 'legs must be aleg, bleg or both');
+        const isUrl = (u: string | undefined): u is string => u !== undefined && /^https?:\/\//i.test(u);
+        if (legs !== 'aleg' && !isUrl(body.bleg_url)) throw new HttpError(400, `bleg_url must be an http(s) URL when legs=${legs}`);
+        if (legs === 'bleg') throw new HttpError(400, 'the emulated call has no bridged B leg to transfer');
         const url = body.aleg_url;
-        if (url === undefined || !/^https?:\/\//i.test(url)) throw new HttpError(400, 'aleg_url must be an http(s) URL');
-        void call.transfer(url, body.aleg_method?.toUpperCase() === 'GET' ? 'GET' : 'POST');
+        if (!isUrl(url)) throw new HttpError(400, 'aleg_url must be an http(s) URL');
+        // An emulated call is one leg: with legs=both the B leg's URL is recorded, not fetched.
+        void call.transfer(url, body.aleg_method?.toUpperCase() === 'GET' ? 'GET' : 'POST', legs === 'both' ? body.bleg_url : undefined);
         return { status: 202, body: { message: 'call transferred', call_uuids: [call.callId] } };
       }
       default:

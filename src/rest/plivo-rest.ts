@@ -15,11 +15,21 @@ export interface PlivoRestOptions {
   timeoutMs?: number;
 }
 
-/** Parameters of a transfer (`POST .../Call/{id}/`). */
+/**
+ * Parameters of a transfer (`POST .../Call/{id}/`). Plivo: "if legs is aleg or both, then
+ * aleg_url has to be specified"; "if legs is bleg or both, then bleg_url has to be
+ * specified"; both methods default to POST (plivo-ruby Plivo::Resources::CallInterface#update;
+ * plivo-python plivo/resources/calls.py Calls.update takes legs, aleg_url, aleg_method,
+ * bleg_url, bleg_method).
+ */
 export interface TransferOptions {
-  /** URL returning the XML the transferred leg runs (e.g. a `<Dial>`). */
-  alegUrl: string;
+  /** URL returning the XML the A leg runs (e.g. a `<Dial>`); needed for legs aleg/both. */
+  alegUrl?: string;
   alegMethod?: 'GET' | 'POST';
+  /** URL returning the XML the bridged B leg runs; needed for legs bleg/both. */
+  blegUrl?: string;
+  blegMethod?: 'GET' | 'POST';
+  /** Which legs to transfer (default aleg). */
   legs?: 'aleg' | 'bleg' | 'both';
 }
 
@@ -57,13 +67,24 @@ export class PlivoRestClient {
     await this.#request('DELETE', `/Call/${encodeURIComponent(callId)}/`, undefined, [404]);
   }
 
-  /** Transfer a live call to new XML. */
+  /**
+   * Transfer a live call to new XML.
+   * @throws RestError REST_BAD_REQUEST, before any request, when the legs asked for lack their URL
+   */
   async transfer(callId: string, options: TransferOptions): Promise<void> {
-    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/`, {
-      legs: options.legs ?? 'aleg',
-      aleg_url: options.alegUrl,
-      aleg_method: options.alegMethod ?? 'POST',
-    });
+    const legs = options.legs ?? 'aleg';
+    const body: Record<string, unknown> = { legs };
+    if (legs !== 'bleg') {
+      if (!options.alegUrl) throw new RestError('REST_BAD_REQUEST', `transfer with legs=${legs} needs alegUrl (Plivo: aleg_url has to be specified)`);
+      body.aleg_url = options.alegUrl;
+      body.aleg_method = options.alegMethod ?? 'POST';
+    }
+    if (legs !== 'aleg') {
+      if (!options.blegUrl) throw new RestError('REST_BAD_REQUEST', `transfer with legs=${legs} needs blegUrl (Plivo: bleg_url has to be specified)`);
+      body.bleg_url = options.blegUrl;
+      body.bleg_method = options.blegMethod ?? 'POST';
+    }
+    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/`, body);
   }
 
   /** Start an audio stream on a live call; returns the new stream id. */

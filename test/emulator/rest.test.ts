@@ -90,6 +90,23 @@ describe('REST API', () => {
     expect((await call.finished).hangup.by).toBe('api');
   });
 
+  it('transfers legs=both with bleg_url and bleg_method; refuses the B leg without a URL', async () => {
+    const { baseUrl, rest, call, app } = await setup();
+    // The client refuses before sending anything.
+    expect(await codeOf(rest.transfer(call.callId, { legs: 'both', alegUrl: app.answerUrl }))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.transfer(call.callId, { legs: 'bleg' }))).toBe('REST_BAD_REQUEST');
+    expect(eventsOf(call.timeline, 'rest')).toEqual([]);
+    // The emulator, like Plivo, refuses legs=both without bleg_url.
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}`, 'content-type': 'application/json' };
+    const bare = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'POST', headers: auth, body: JSON.stringify({ legs: 'both', aleg_url: app.answerUrl }) });
+    expect(bare.status).toBe(400);
+    await rest.transfer(call.callId, { legs: 'both', alegUrl: `${app.answerUrl}?leg=a`, blegUrl: 'https://example.com/b-leg.xml', blegMethod: 'GET' });
+    await until(() => eventsOf(call.timeline, 'transfer')[0], 'the transfer');
+    expect(eventsOf(call.timeline, 'transfer')[0]).toMatchObject({ url: `${app.answerUrl}?leg=a`, legs: 'both', blegUrl: 'https://example.com/b-leg.xml' });
+    await app.nextStream();
+    await call.hangup();
+  });
+
   it('answers 404 for unknown calls, 400 for bad stream parameters, 405 and 413 where due', async () => {
     const { baseUrl, rest, call, emu } = await setup();
     expect(await codeOf(rest.transfer('no-such-call', { alegUrl: 'http://x/' }))).toBe('REST_NOT_FOUND');
