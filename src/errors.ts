@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   STREAM_WRONG_STREAM_ID: { family: 'stream', retryable: false },
   STREAM_NOT_BIDIRECTIONAL: { family: 'stream', retryable: false },
   STREAM_CHECKPOINT_CLEARED: { family: 'stream', retryable: false },
+  STREAM_CHECKPOINT_UNACKED: { family: 'stream', retryable: false },
   STREAM_QUEUE_FULL: { family: 'stream', retryable: true },
   STREAM_BACKLOG_OVERFLOW: { family: 'stream', retryable: false },
   STREAM_UNSUPPORTED_FORMAT: { family: 'stream', retryable: false },

@@ -52,6 +52,8 @@ export interface CallStreamOptions {
   readonly inboundSampleRate?: number;
   /** Target outbound lead, ms (default 300). */
   readonly leadMs?: number;
+  /** How long past its expected playout a checkpoint waits for `playedStream`, ms (default 5000; see PlayerOptions.ackMarginMs). */
+  readonly checkpointAckMarginMs?: number;
   /** Outbound send-buffer bound, bytes (default 256 KiB). */
   readonly maxBufferedBytes?: number;
   /** Keepalive settings, or false to disable. */
@@ -417,6 +419,8 @@ export class CallStream {
       maxBufferedBytes: this.#o.maxBufferedBytes,
       onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
       onClear: (at) => this.outboundTap?.clear(at),
+      ackMarginMs: this.#o.checkpointAckMarginMs,
+      onAckTimeout: (name, lateMs) => this.#warn(new StreamError('STREAM_CHECKPOINT_UNACKED', `no playedStream for checkpoint "${name.slice(0, 40)}" ${Math.round(lateMs)} ms after its audio should have played; settled without it`)),
       onDegraded: (reason, bufferedBytes) => {
         this.#log.warn({ bufferedBytes }, `outbound audio backing up: ${reason}`);
         this.#emit({ event: 'degraded', payload: { reason, bufferedBytes, at: this.clock.now() } });

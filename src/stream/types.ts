@@ -77,6 +77,8 @@ export interface StreamCounters {
   checkpointsSent: number;
   checkpointsPlayed: number;
   checkpointsCleared: number;
+  /** Checkpoints settled without a playedStream (it never came within the ack margin). */
+  checkpointsUnacked: number;
   clears: number;
   /** Times outbound sending paused because the socket buffer was full. */
   backpressureEvents: number;
@@ -99,6 +101,7 @@ export function newCounters(): StreamCounters {
     checkpointsSent: 0,
     checkpointsPlayed: 0,
     checkpointsCleared: 0,
+    checkpointsUnacked: 0,
     clears: 0,
     backpressureEvents: 0,
     maxLeadMs: 0,
