@@ -26,6 +26,7 @@ export interface ServeConfig {
   leadMs: number;
   maxStreams: number;
   pingIntervalMs: number;
+  pongTimeoutMs: number;
   logLevel: string;
   dbPath: string;
   noStore: boolean;
@@ -69,6 +70,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'leadMs', flag: 'leadMs', env: 'LEAD_MS', kind: 'int', min: 40, max: 10_000, def: 300 },
   { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
   { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
+  // 40 s: Plivo buffers up to 40 s on a slow connection before dropping (src/stream/keepalive.ts).
+  { key: 'pongTimeoutMs', flag: 'pongTimeout', env: 'PONG_TIMEOUT', kind: 'seconds', min: 1, max: 600, def: 40 },
   { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
   { key: 'dbPath', flag: 'db', env: 'CALLWIRE_DB', kind: 'string', def: 'data/callwire.db' },
   { key: 'noStore', flag: 'noStore', env: 'CALLWIRE_NO_STORE', kind: 'bool', def: false },

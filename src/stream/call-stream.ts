@@ -168,6 +168,11 @@ export class CallStream {
     if (options.keepalive !== false) {
       this.#keepalive = new Keepalive(this.clock, options.keepalive ?? {}, () => this.#ws.ping(), (silentMs) => {
         this.#end({ by: 'keepalive', reason: `no pong for ${Math.round(silentMs)} ms`, error: new StreamError('STREAM_KEEPALIVE_TIMEOUT', `peer did not answer a ping within ${Math.round(silentMs)} ms`) }, CLOSE.KEEPALIVE_TIMEOUT, true);
+      }, (waitedMs) => {
+        // A late pong is a slow connection, which Plivo rides out (keepalive.ts): report it, go on.
+        this.counters.latePongs++;
+        this.#log.warn({ waitedMs: Math.round(waitedMs) }, 'pong late: the connection is slow');
+        this.#emit({ event: 'degraded', payload: { reason: `no pong ${Math.round(waitedMs)} ms after a ping (slow connection)`, bufferedBytes: this.#ws.bufferedAmount, at: this.clock.now() } });
       });
       this.#keepalive.start();
     }

@@ -82,6 +82,8 @@ export interface StreamCounters {
   clears: number;
   /** Times outbound sending paused because the socket buffer was full. */
   backpressureEvents: number;
+  /** Pings whose pong came later than the keepalive's lateMs (a slow connection). */
+  latePongs: number;
   /** Largest estimated lead of sent-but-unplayed audio (ms). */
   maxLeadMs: number;
 }
@@ -104,6 +106,7 @@ export function newCounters(): StreamCounters {
     checkpointsUnacked: 0,
     clears: 0,
     backpressureEvents: 0,
+    latePongs: 0,
     maxLeadMs: 0,
   };
 }
@@ -120,7 +123,7 @@ export interface CallStreamEvents {
   played: { readonly name: string; readonly at: number };
   /** Plivo acknowledged `clearAudio` (`clearedAudio`). */
   cleared: { readonly at: number };
-  /** Outbound audio is backing up (socket buffer over its bound). */
+  /** The connection is slow: outbound audio is backing up (socket buffer over its bound), or a pong is late. */
   degraded: { readonly reason: string; readonly bufferedBytes: number; readonly at: number };
   /** A non-fatal problem: a bad frame, a listener that threw, an unknown event. The call goes on. */
   warning: { readonly error: CallwireError; readonly at: number };
