@@ -49,7 +49,8 @@ export interface CallOptions {
    * Reconnect a stream the app's side dropped mid-call (socket closed abnormally), as Plivo
    * does ("if an established connection is dropped, Plivo will automatically retry the
    * WebSocket connection twice"): up to `connectRetries` attempts, same CallUUID, a new stream
-   * id, `start` again, and the caller's audio goes on. Default false.
+   * id, `start` again, and the caller's audio goes on. Default true, as Plivo
+   * (https://plivo.com/docs/voice/audio-streaming/best-practices).
    */
   reconnectDropped?: boolean;
   /** Emulate Plivo ending the call when keepCallAlive is false and `<Stream>` is the last verb (default true). */
@@ -126,7 +127,7 @@ export function resolveCallOptions(o: CallOptions, emulatorToken: string | undef
     maxDurationMs,
     voice: o.voice,
     connectRetries: retries,
-    reconnectDropped: o.reconnectDropped === true,
+    reconnectDropped: o.reconnectDropped ?? true,
     honorKeepCallAlive: o.honorKeepCallAlive ?? true,
     maxMessageBytes: o.maxMessageBytes ?? 4 * 1024 * 1024,
   };

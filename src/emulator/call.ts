@@ -58,6 +58,7 @@ export class EmulatedCall {
 
   readonly #host: CallHost;
   readonly #t0: number;
+  readonly #sessionStart: string;
   readonly #metrics: CallMetrics;
   readonly #caller = new CallerAudio();
   readonly #waiters: CallWaits;
@@ -87,6 +88,7 @@ export class EmulatedCall {
     this.from = options.from;
     this.to = options.to;
     this.#t0 = host.clock.now();
+    this.#sessionStart = new Date(host.epochNow()).toISOString().replace('T', ' ').replace('Z', '000');
     this.#waiters = new CallWaits(host.clock);
     this.#metrics = new CallMetrics((e) => this.#emit(e), { speed: options.speed });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -111,6 +113,11 @@ export class EmulatedCall {
     };
     this.#maxTimer = host.clock.setTimer(() => this.#end('timeout', `the call reached its ${options.maxDurationMs} ms limit`), options.maxDurationMs);
     void this.#run();
+  }
+
+  /** When the call was dialled, as Plivo's `session_start` (UTC, `YYYY-MM-DD HH:MM:SS.ffffff`). */
+  get sessionStart(): string {
+    return this.#sessionStart;
   }
 
   /** ms since the call was dialled. */

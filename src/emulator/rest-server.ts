@@ -4,13 +4,17 @@
  *
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/                 hang up           -> 204
  *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer          -> 202
- *   GET    /v1/Account/{auth_id}/Call/{uuid}/                 live call         -> 200
- *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 202
+ *   GET    /v1/Account/{auth_id}/Call/{uuid}/?status=live     live call         -> 200
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 201
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   list / get        -> 200
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   stop all / one    -> 204
  *
  * Every request needs HTTP Basic auth with the account's Auth ID and Auth Token (compared in
  * constant time). Bodies may be JSON (what the plivo SDK sends) or form-encoded, 64 KB at most.
+ *
+ * Reply bodies follow plivo-python's test fixtures (tests/resources/fixtures/):
+ * liveCallGetResponse.json, liveCallStreamCreateResponse.json ("audio streaming started"),
+ * liveCallStreamGetAllResponse.json (a live stream's status is "initiated").
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -134,7 +138,8 @@ export class RestServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const parsed = new URL(req.url ?? '/', 'http://x');
+    const path = parsed.pathname;
     let reply: Reply;
     let call: EmulatedCall | undefined;
     try {
@@ -145,7 +150,7 @@ export class RestServer {
       call = this.#lookup(m[2] as string);
       if (call === undefined || call.isEnded) throw new HttpError(404, 'call not found or not live');
       const body = await readBody(req);
-      reply = m[3] === undefined ? this.#callRoute(call, method, body) : this.#streamRoute(call, method, m[4], body);
+      reply = m[3] === undefined ? this.#callRoute(call, method, body, parsed.searchParams.get('status')) : this.#streamRoute(call, method, m[4], body);
     } catch (e) {
       if (e instanceof HttpError) reply = { status: e.status, body: { error: e.message } };
       else if (isCallwireError(e)) reply = { status: 400, body: { error: e.message } };
@@ -162,15 +167,27 @@ export class RestServer {
     res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(text);
   }
 
-  #callRoute(call: EmulatedCall, method: string, body: Record<string, string>): Reply {
+  #callRoute(call: EmulatedCall, method: string, body: Record<string, string>, status: string | null): Reply {
     switch (method) {
       case 'DELETE':
         call.hangupByApi();
         return { status: 204 };
       case 'GET':
+        // A live call is read with ?status=live (plivo-python LiveCalls.get); without it Plivo
+        // serves the record of a finished call, which a call still live does not have yet.
+        if (status !== 'live') throw new HttpError(404, 'no record of a finished call with this uuid (a live call is read with ?status=live)');
         return {
           status: 200,
-          body: { call_uuid: call.callId, call_status: 'in-progress', direction: 'inbound', from: call.from, to: call.to, stream_ids: call.streamIds },
+          body: {
+            call_status: 'in-progress',
+            call_uuid: call.callId,
+            caller_name: '',
+            direction: 'inbound',
+            from: call.from,
+            request_uuid: call.callId,
+            session_start: call.sessionStart,
+            to: call.to,
+          },
         };
       case 'POST': {
         // "if legs is aleg or both, then aleg_url has to be specified"; "if legs is bleg or
@@ -197,15 +214,17 @@ export class RestServer {
       call_uuid: call.callId,
       service_url: s.url,
       content_type: s.format,
-      status: s.endReason === undefined ? 'in-progress' : 'stopped',
+      // plivo-python's fixture shows a live stream as "initiated"; "stopped" is ours.
+      status: s.endReason === undefined ? 'initiated' : 'stopped',
       plivo_auth_id: this.#authId,
       resource_uri: `/v1/Account/${this.#authId}/Call/${call.callId}/Stream/${s.streamId}/`,
     }));
     if (method === 'POST' && streamId === undefined) {
-      return { status: 202, body: { message: 'stream started', stream_id: call.startStream(body) } };
+      return { status: 201, body: { message: 'audio streaming started', stream_id: call.startStream(body) } };
     }
     if (method === 'GET' && streamId === undefined) {
-      return { status: 200, body: { meta: { limit: 20, next: null, offset: 0, previous: null, total_count: objects.length }, objects } };
+      // `count` as in plivo-python's fixture, `total_count` as plivo-node reads it.
+      return { status: 200, body: { meta: { count: objects.length, limit: 20, next: null, offset: 0, previous: null, total_count: objects.length }, objects } };
     }
     if (method === 'GET') {
       const one = objects.find((o) => o.stream_id === streamId);

@@ -78,7 +78,8 @@ describe('REST API', () => {
       objects: { stream_id: string; status: string }[];
     };
     expect(list.meta.total_count).toBe(2);
-    expect(list.objects.map((o) => o.status)).toEqual(['in-progress', 'in-progress']);
+    // plivo-python's fixture (liveCallStreamGetAllResponse.json): a live stream is "initiated".
+    expect(list.objects.map((o) => o.status)).toEqual(['initiated', 'initiated']);
     const one = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/${id}/`, { headers: auth });
     expect(((await one.json()) as { stream_id: string }).stream_id).toBe(id);
     await rest.stopStream(call.callId, id);
@@ -104,6 +105,26 @@ describe('REST API', () => {
     await until(() => eventsOf(call.timeline, 'transfer')[0], 'the transfer');
     expect(eventsOf(call.timeline, 'transfer')[0]).toMatchObject({ url: `${app.answerUrl}?leg=a`, legs: 'both', blegUrl: 'https://example.com/b-leg.xml' });
     await app.nextStream();
+    await call.hangup();
+  });
+
+  it('replies as plivo-python\'s fixtures: 201 "audio streaming started", a live call under ?status=live', async () => {
+    const { baseUrl, call, app } = await setup();
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}`, 'content-type': 'application/json' };
+    const started = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/`, { method: 'POST', headers: auth, body: JSON.stringify({ service_url: app.streamUrl }) });
+    expect(started.status).toBe(201);
+    expect(await started.json()).toMatchObject({ api_id: expect.any(String), message: 'audio streaming started', stream_id: expect.any(String) });
+    await app.nextStream();
+    const live = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/?status=live`, { headers: auth });
+    expect(live.status).toBe(200);
+    const body = (await live.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['api_id', 'call_status', 'call_uuid', 'caller_name', 'direction', 'from', 'request_uuid', 'session_start', 'to']);
+    expect(body).toMatchObject({ call_status: 'in-progress', call_uuid: call.callId, request_uuid: call.callId, from: call.from, to: call.to });
+    expect(String(body.session_start)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    // Without ?status=live Plivo serves finished calls' records only.
+    expect((await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { headers: auth })).status).toBe(404);
+    const list = (await (await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/`, { headers: auth })).json()) as { meta: Record<string, unknown> };
+    expect(list.meta).toMatchObject({ count: 2, limit: 20, offset: 0, next: null, previous: null });
     await call.hangup();
   });
 
