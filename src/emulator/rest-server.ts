@@ -6,6 +6,9 @@
  *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer          -> 202
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/?status=live     live call         -> 200
  *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 201
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/DTMF/            send digits       -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Speak/           speak text        -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Play/            play audio URLs   -> 202
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   list / get        -> 200
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   stop all / one    -> 204
  *
@@ -29,6 +32,8 @@ export interface RestLogEntry {
   readonly method: string;
   readonly path: string;
   readonly status: number;
+  /** The request's body parameters as received (values cut at 200 characters). */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 interface Reply {
@@ -142,22 +147,29 @@ export class RestServer {
     const path = parsed.pathname;
     let reply: Reply;
     let call: EmulatedCall | undefined;
+    let params: Record<string, string> = {};
     try {
       if (!this.#authorized(req)) throw new HttpError(401, 'authentication failed: check the Auth ID and Auth Token');
-      const m = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/?(?:(Stream)\/?([^/]+)?\/?)?$/.exec(path);
+      const m = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/?(?:(Stream|DTMF|Speak|Play)\/?([^/]+)?\/?)?$/.exec(path);
       if (m === null) throw new HttpError(404, 'not found');
       if (m[1] !== this.#authId) throw new HttpError(401, 'the Auth ID in the path does not match the credentials');
       call = this.#lookup(m[2] as string);
       if (call === undefined || call.isEnded) throw new HttpError(404, 'call not found or not live');
       const body = await readBody(req);
-      reply = m[3] === undefined ? this.#callRoute(call, method, body, parsed.searchParams.get('status')) : this.#streamRoute(call, method, m[4], body);
+      params = body;
+      if (m[3] === undefined) reply = this.#callRoute(call, method, body, parsed.searchParams.get('status'));
+      else if (m[3] === 'Stream') reply = this.#streamRoute(call, method, m[4], body);
+      else if (m[4] !== undefined) throw new HttpError(404, 'not found');
+      else reply = actionRoute(m[3], method, body);
     } catch (e) {
       if (e instanceof HttpError) reply = { status: e.status, body: { error: e.message } };
       else if (isCallwireError(e)) reply = { status: 400, body: { error: e.message } };
       else reply = { status: 500, body: { error: 'internal error' } };
     }
     if (this.#log.length >= 1000) this.#log.shift();
-    this.#log.push({ method, path, status: reply.status });
+    const logged: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) logged[k] = v.slice(0, 200);
+    this.#log.push({ method, path, status: reply.status, params: logged });
     call?.recordRest(method, path, reply.status);
     if (reply.body === undefined) {
       res.writeHead(reply.status).end();
@@ -237,5 +249,30 @@ export class RestServer {
       return { status: 204 };
     }
     throw new HttpError(405, `${method} is not allowed here`);
+  }
+}
+
+/**
+ * Actions on a live call that the emulator accepts and records but does not render (no audio
+ * is mixed in): the parameters and replies of plivo-python's Calls.send_digits (`digits`,
+ * `leg`), Calls.start_speaking (`text`, `voice`, `language`, `legs`, `loop`, `mix`) and
+ * Calls.start_playing (`urls`, `length`, `legs`, `loop`, `mix`); the Play reply is its
+ * fixture liveCallPlayCreateResponse.json ("play started").
+ */
+function actionRoute(action: string, method: string, body: Record<string, string>): Reply {
+  if (method !== 'POST') throw new HttpError(405, `${method} is not allowed here`);
+  switch (action) {
+    case 'DTMF':
+      if (!/^[0-9*#A-Dw]{1,64}$/i.test(body.digits ?? '')) throw new HttpError(400, 'digits must be 1-64 of 0-9, *, #, A-D, w');
+      if (body.leg !== undefined && body.leg !== 'aleg' && body.leg !== 'bleg') throw new HttpError(400, 'leg must be aleg or bleg');
+      return { status: 202, body: { message: 'digits sent' } };
+    case 'Speak':
+      if ((body.text ?? '').trim() === '') throw new HttpError(400, 'text is required');
+      return { status: 202, body: { message: 'speak started' } };
+    case 'Play':
+      if (!(body.urls ?? '').split(',').every((u) => /^https?:\/\//i.test(u.trim()))) throw new HttpError(400, 'urls must be comma-separated http(s) URLs');
+      return { status: 202, body: { message: 'play started' } };
+    default:
+      throw new HttpError(404, 'not found');
   }
 }

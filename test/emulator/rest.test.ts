@@ -128,6 +128,30 @@ describe('REST API', () => {
     await call.hangup();
   });
 
+  it('gets and lists streams, sends status_callback_method, DTMF, Speak and Play in the SDKs\' request shapes', async () => {
+    const { rest, call, app, emu } = await setup();
+    const id = await rest.startStream(call.callId, { serviceUrl: app.streamUrl, statusCallbackUrl: 'https://example.com/cb', statusCallbackMethod: 'GET' });
+    await app.nextStream();
+    const started = emu.restLog.find((e) => e.method === 'POST' && e.path.endsWith('/Stream/'));
+    expect(started?.params).toMatchObject({ service_url: app.streamUrl, status_callback_url: 'https://example.com/cb', status_callback_method: 'GET' });
+    expect(await rest.getStream(call.callId, id)).toMatchObject({ stream_id: id, call_uuid: call.callId, service_url: app.streamUrl });
+    expect((await rest.listStreams(call.callId)).map((s) => s.stream_id)).toEqual([call.streamIds[0], id]);
+    await rest.sendDigits(call.callId, '12#', 'aleg');
+    await rest.speak(call.callId, 'Please hold.', { voice: 'WOMAN', language: 'en-US', legs: 'aleg', loop: false });
+    await rest.play(call.callId, ['https://example.com/a.mp3', 'https://example.com/b.mp3'], { legs: 'both', mix: true });
+    const byPath = (tail: string) => emu.restLog.find((e) => e.path.endsWith(tail));
+    expect(byPath('/DTMF/')).toMatchObject({ method: 'POST', status: 202, params: { digits: '12#', leg: 'aleg' } });
+    expect(byPath('/Speak/')).toMatchObject({ method: 'POST', status: 202, params: { text: 'Please hold.', voice: 'WOMAN', language: 'en-US', legs: 'aleg', loop: 'false' } });
+    expect(byPath('/Play/')).toMatchObject({ method: 'POST', status: 202, params: { urls: 'https://example.com/a.mp3,https://example.com/b.mp3', legs: 'both', mix: 'true' } });
+    // Refused before any request: bad digits, empty text, no URL.
+    const before = emu.restLog.length;
+    expect(await codeOf(rest.sendDigits(call.callId, '12x'))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.speak(call.callId, '  '))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.play(call.callId, []))).toBe('REST_BAD_REQUEST');
+    expect(emu.restLog.length).toBe(before);
+    await call.hangup();
+  });
+
   it('answers 404 for unknown calls, 400 for bad stream parameters, 405 and 413 where due', async () => {
     const { baseUrl, rest, call, emu } = await setup();
     expect(await codeOf(rest.transfer('no-such-call', { alegUrl: 'http://x/' }))).toBe('REST_NOT_FOUND');
