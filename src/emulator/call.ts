@@ -218,7 +218,8 @@ export class EmulatedCall {
     this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: answer.verbs, streamUrl: s?.url ?? '', contentType: s?.contentType ?? '' });
     if (s === undefined) return undefined;
     const warn = (message: string): void => this.#emit({ type: 'warning', t: this.#now(), message });
-    if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo requires wss://; the emulator connects anyway)`);
+    // Plivo accepts ws:// too (docs/plivo-protocol.md, "ws:// and wss://"); it is only unencrypted.
+    if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo connects, but the audio travels unencrypted; use wss:// in production)`);
     if (s.attributes.contentType === undefined) warn(`the Stream has no contentType: Plivo's documented default (${s.contentType}) applies`);
     if (!s.bidirectional) warn('the Stream is not bidirectional: Plivo ignores playAudio on it');
     const others = answer.verbs.filter((v) => v !== 'Stream');

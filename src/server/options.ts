@@ -114,7 +114,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
       throw new ConfigError('CONFIG_INVALID', `publicUrl (PUBLIC_URL) must be an absolute URL like https://agent.example.com (got "${o.publicUrl.slice(0, 80)}")`, { cause });
     }
     if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') {
-      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (Plivo needs wss://)');
+      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (callwire then gives Plivo wss:// stream URLs)');
     }
     if (publicUrl.protocol === 'http:' && o.insecure !== true) {
       throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) is http://, which gives Plivo a ws:// stream URL; use https:// (or --insecure for local development)');
