@@ -423,9 +423,17 @@ export class EmulatedCall {
     }
     if (this.#ending || this.#transferring || this.#reconnecting || this.#legs.length > 0) return;
     switch (reason) {
-      case 'app_closed':
-        this.#end('app', 'the app closed the stream');
+      case 'app_closed': {
+        // keepCallAlive="true": "Subsequent XML elements execute only after the stream
+        // disconnects" (https://docs.plivo.com/docs/voice/xml/audiostream). Closing the stream
+        // moves the call on to the next verb; with none left the call ends, as any XML that
+        // runs out does. (CallStream.hangup() documents the same reading.)
+        const verbs = this.#answer?.verbs ?? [];
+        const after = verbs.slice(verbs.lastIndexOf('Stream') + 1);
+        if (after.length === 0) this.#end('app', 'the app closed the stream and no verb follows <Stream>: the call ends');
+        else this.#end('app', `the app closed the stream: Plivo now runs <${after.join('>, <')}>, which the emulator does not emulate`);
         return;
+      }
       case 'stopped_by_api':
         this.#end('api', 'the stream was stopped through the REST API and no verb follows');
         return;

@@ -255,8 +255,11 @@ export class CallStream {
   }
 
   /**
-   * Hang up the call through Plivo's REST API (closing the socket alone does not end a
-   * call with keepCallAlive). The socket is closed too if Plivo has not closed it within 3 s.
+   * Hang up the call through Plivo's REST API. Closing the socket only ends the stream: with
+   * keepCallAlive="true" Plivo then runs the verbs after `<Stream>` ("Subsequent XML elements
+   * execute only after the stream disconnects", https://docs.plivo.com/docs/voice/xml/audiostream)
+   * and the call ends only if there are none. The socket is closed too if Plivo has not closed
+   * it within 3 s.
    * @throws RestError REST_MISSING_CREDENTIALS when no Auth ID/Token is configured
    */
   async hangup(): Promise<void> {
@@ -284,7 +287,8 @@ export class CallStream {
   }
 
   /**
-   * Close the stream's socket (the call itself continues if Plivo keeps it alive). `error`,
+   * Close the stream's socket: Plivo moves on to the verbs after `<Stream>`, and ends the call
+   * when none follow (see hangup()). `error`,
    * when the stream ends because something failed, is reported in the end info (`ended`).
    */
   close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL, error?: CallwireError): void {

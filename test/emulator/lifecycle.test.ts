@@ -77,8 +77,24 @@ describe('status callbacks', () => {
     s.ws.close(1000, 'bye');
     report = await call.finished;
     await app.callback('StopStream');
-    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream' });
+    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream and no verb follows <Stream>: the call ends' });
     expect(report.ok).toBe(true);
+  });
+});
+
+describe('keepCallAlive="true": closing the stream moves the call on', () => {
+  it('to the verbs after <Stream> when there are some; the call ends only when none follow', async () => {
+    const app = open(
+      await startFakeApp({
+        xml: ({ streamUrl }) =>
+          `<?xml version="1.0" encoding="UTF-8"?><Response><Stream bidirectional="true" keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">${streamUrl}</Stream><Speak>Goodbye</Speak></Response>`,
+      }),
+    );
+    const emu = open(new PlivoEmulator());
+    const call = await emu.startCall({ answerUrl: app.answerUrl });
+    (await app.nextStream()).ws.close(1000, 'done');
+    const report = await call.finished;
+    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream: Plivo now runs <Speak>, which the emulator does not emulate' });
   });
 });
 
