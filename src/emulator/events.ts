@@ -60,7 +60,10 @@ export type CallEvent =
       readonly droppedCheckpoints: readonly string[];
     }
   | { readonly type: 'send_dtmf'; readonly t: number; readonly streamId: string; readonly digits: string }
+  /** The app's playAudio queue at Plivo passed a fill level (it sends ahead of real time: the guide's buffer_overflow). */
   | { readonly type: 'buffer_level'; readonly t: number; readonly streamId: string; readonly percent: number }
+  /** Plivo's buffer of caller audio the app's socket has not taken passed a fill level (a slow connection: DegradedStream). */
+  | { readonly type: 'slow_connection'; readonly t: number; readonly streamId: string; readonly percent: number; readonly heldMs: number }
   | {
       readonly type: 'status_callback';
       readonly t: number;
