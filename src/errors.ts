@@ -120,7 +120,9 @@ export const ERROR_CODES = {
   AGENT_TOOL_INVALID_ARGS: { family: 'agent', retryable: false },
   AGENT_TOOL_UNKNOWN: { family: 'agent', retryable: false },
   AGENT_ABORTED: { family: 'agent', retryable: false },
-  // Emulator (the Plivo side); codes mirror Plivo's error names where they exist
+  // Emulator (the Plivo side); codes mirror the troubleshooting guide's error names
+  // (connection_failed, authentication_failed, invalid_content_type, buffer_overflow), which
+  // only the guide names: docs/plivo-protocol.md §8
   EMULATOR_CONNECTION_FAILED: { family: 'emulator', retryable: true },
   EMULATOR_AUTHENTICATION_FAILED: { family: 'emulator', retryable: false },
   EMULATOR_INVALID_CONTENT_TYPE: { family: 'emulator', retryable: false },

@@ -20,7 +20,12 @@ export type StreamEndReason =
   | 'transferred'
   | 'connect_failed';
 
-/** Plivo's error names for the failures it reports (the troubleshooting guide). */
+/**
+ * Error names for the failures the emulator reports. They come from the troubleshooting
+ * guide ONLY: no Plivo page or SDK documents them on the wire (not in status callbacks, not
+ * in close reasons), so they label faults here and are not a claim about what Plivo sends
+ * (docs/plivo-protocol.md §8).
+ */
 export type PlivoErrorName = 'connection_failed' | 'authentication_failed' | 'invalid_content_type' | 'buffer_overflow';
 
 /** One event on a call's timeline. */
