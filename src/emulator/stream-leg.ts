@@ -1,8 +1,10 @@
 /**
  * One Plivo audio stream, Plivo's side: connects to the app with a signed upgrade (retrying
  * twice, as Plivo does: https://plivo.com/docs/voice/audio-streaming/best-practices), sends
- * `start` then 20 ms `media` frames, plays the app's `playAudio` out of a 40 s buffer,
- * answers `checkpoint` / `clearAudio`, records `sendDTMF`, and posts status callbacks.
+ * `start` then 20 ms `media` frames, plays the app's `playAudio` out of a 40 s playout queue
+ * (playout.ts), holds caller audio the app's socket does not take in Plivo's slow-connection
+ * buffer (slow-connection.ts), answers `checkpoint` / `clearAudio`, records `sendDTMF`, and
+ * posts status callbacks.
  * Messages the app sends are judged by {@link handleAppMessage} (app-messages.ts).
  */
 import WebSocket from 'ws';

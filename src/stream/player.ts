@@ -2,7 +2,8 @@
  * The outbound Player of one call: converts audio to the stream's format, cuts it into
  * 20 ms `playAudio` frames, and sends them paced so that audio sent but not yet played at
  * Plivo stays under a target lead (default 300 ms) instead of dumping a whole utterance
- * into Plivo's 40 s buffer. Every item ends with a checkpoint, resolved by `playedStream`;
+ * into Plivo's playout queue (the guide's buffer_overflow; Plivo's documented 40 s buffer is
+ * the slow-connection one, docs/plivo-protocol.md §6). Every item ends with a checkpoint, resolved by `playedStream`;
  * `clear()` reports how much of each item the caller heard (the heard-ledger's input).
  *
  * Playout model: each frame is expected to start playing at max(now, end of the previous
