@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../../src/clock.js';
 import { CallStream } from '../../src/stream/call-stream.js';
+import { ServerMetrics } from '../../src/observability/metrics.js';
 import { Keepalive } from '../../src/stream/keepalive.js';
 import { Pacer } from '../../src/stream/pacer.js';
 
@@ -79,7 +80,7 @@ describe('Keepalive', () => {
 });
 
 describe('CallStream keepalive', () => {
-  it('counts a late pong and emits degraded, and stays open', () => {
+  it('counts a late pong (metric callwire_late_pongs_total) and emits degraded, and stays open', async () => {
     const clock = new ManualClock(0);
     const socket = Object.assign(new EventEmitter(), {
       readyState: 1,
@@ -93,11 +94,14 @@ describe('CallStream keepalive', () => {
     });
     const call = new CallStream(socket as unknown as WebSocket, { clock, pacer: new Pacer(clock), startTimeoutMs: 1e9 });
     call.resume();
+    const metrics = new ServerMetrics();
+    metrics.stream(call);
     const degraded: string[] = [];
     call.on('degraded', (d) => void degraded.push(d.reason));
     clock.advance(16_000);
     expect(call.counters.latePongs).toBe(1);
     expect(degraded).toEqual([expect.stringContaining('slow connection')]);
+    expect(await metrics.text()).toMatch(/^callwire_late_pongs_total 1$/m);
     expect(call.state).toBe('connecting');
     socket.emit('pong');
     clock.advance(60_000);
