@@ -93,6 +93,7 @@ export const ERROR_CODES = {
   STREAM_ID_NOT_GRANTED: { family: 'stream', retryable: false },
   STREAM_NOT_BIDIRECTIONAL: { family: 'stream', retryable: false },
   STREAM_CHECKPOINT_CLEARED: { family: 'stream', retryable: false },
+  STREAM_CHECKPOINT_UNACKED: { family: 'stream', retryable: false },
   STREAM_QUEUE_FULL: { family: 'stream', retryable: true },
   STREAM_BACKLOG_OVERFLOW: { family: 'stream', retryable: false },
   STREAM_UNSUPPORTED_FORMAT: { family: 'stream', retryable: false },
@@ -124,7 +125,9 @@ export const ERROR_CODES = {
   AGENT_TOOL_INVALID_ARGS: { family: 'agent', retryable: false },
   /** Detached agent work (a reply, a report, a timer's action) failed; that call alone is affected. */
   AGENT_TASK_FAILED: { family: 'agent', retryable: false },
-  // Emulator (the Plivo side); codes mirror Plivo's error names where they exist
+  // Emulator (the Plivo side); codes mirror the troubleshooting guide's error names
+  // (connection_failed, authentication_failed, invalid_content_type, buffer_overflow), which
+  // only the guide names: docs/plivo-protocol.md §8
   EMULATOR_CONNECTION_FAILED: { family: 'emulator', retryable: true },
   EMULATOR_AUTHENTICATION_FAILED: { family: 'emulator', retryable: false },
   EMULATOR_INVALID_CONTENT_TYPE: { family: 'emulator', retryable: false },

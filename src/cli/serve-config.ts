@@ -38,6 +38,7 @@ export interface ServeConfig {
   leadMs: number;
   maxStreams: number;
   pingIntervalMs: number;
+  pongTimeoutMs: number;
   logLevel: string;
   /** Log phone numbers in full instead of their last 4 digits. */
   logFullNumbers: boolean;
@@ -86,6 +87,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'leadMs', flag: 'leadMs', env: 'LEAD_MS', kind: 'int', min: 40, max: 10_000, def: 300 },
   { key: 'maxStreams', flag: 'maxStreams', env: 'MAX_STREAMS', kind: 'int', min: 1, max: 100_000, def: 500 },
   { key: 'pingIntervalMs', flag: 'pingInterval', env: 'PING_INTERVAL', kind: 'seconds', min: 1, max: 600, def: 10 },
+  // 40 s: Plivo buffers up to 40 s on a slow connection before dropping (src/stream/keepalive.ts).
+  { key: 'pongTimeoutMs', flag: 'pongTimeout', env: 'PONG_TIMEOUT', kind: 'seconds', min: 1, max: 600, def: 40 },
   { key: 'logLevel', flag: 'logLevel', env: 'LOG_LEVEL', kind: 'level', def: 'info' },
   { key: 'logFullNumbers', flag: 'logFullNumbers', env: 'LOG_FULL_NUMBERS', kind: 'bool', def: false },
   { key: 'dbPath', flag: 'db', env: 'CALLWIRE_DB', kind: 'string', def: 'data/callwire.db' },

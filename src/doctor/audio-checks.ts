@@ -34,6 +34,8 @@ const OWNED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'EMULATOR_NOT_BIDIRECTIONAL',
 ]);
 
+const READ =
+  'read the WebSocket as fast as Plivo sends (50 media frames a second): keep the event loop free (no CPU-bound or blocking work on the socket\'s thread, hand audio to STT without awaiting it), and check the network between Plivo and the server';
 const PACE =
   'pace playAudio to real time with a small lead (a few hundred ms): send 20 ms frames as they fall due instead of whole replies at once (callwire\'s Player keeps a bounded lead)';
 
@@ -114,17 +116,32 @@ function rateCheck(report: CallReport, format: StreamFormat): CheckResult {
   }
 }
 
+// Two different faults fill two different buffers at Plivo (docs/plivo-protocol.md §6):
+// - the app sends playAudio far ahead of real time: its queue at Plivo overflows (the guide's
+//   buffer_overflow, "Sending audio too fast"; the name is from the guide only);
+// - the connection reads too slowly: Plivo holds up to 40 s of caller audio the socket has not
+//   taken, posts DegradedStream at 30/60/90 % and drops the stream when full (best practices).
 function pacingCheck(report: CallReport, maxLeadMs: number): CheckResult {
   const overflow = errors(report, 'EMULATOR_BUFFER_OVERFLOW');
   const levels = events(report, 'buffer_level').map((e) => e.percent);
+  const slow = events(report, 'slow_connection');
   const lead = report.metrics.leadMs;
   const maxLead = lead.length === 0 ? undefined : Math.max(...lead);
-  const data = { ...(maxLead === undefined ? {} : { maxLeadMs: maxLead }), ...(levels.length === 0 ? {} : { bufferPercent: Math.max(...levels) }) };
+  const slowPercent = slow.length === 0 ? undefined : Math.max(...slow.map((e) => e.percent));
+  const data = {
+    ...(maxLead === undefined ? {} : { maxLeadMs: maxLead }),
+    ...(levels.length === 0 ? {} : { bufferPercent: Math.max(...levels) }),
+    ...(slowPercent === undefined ? {} : { slowConnectionPercent: slowPercent }),
+  };
   if (overflow.length > 0) {
-    return result('audio.pacing', 'fail', `buffer_overflow: ${overflow[0]}; Plivo dropped the stream (DroppedStream)`, data, { fix: PACE });
+    return result('audio.pacing', 'fail', `buffer_overflow: ${overflow[0]}: the server sends audio far ahead of real time (the guide's "Sending audio too fast")`, data, { fix: PACE });
   }
   if (levels.length > 0) {
-    return result('audio.pacing', 'fail', `Plivo's 40 s buffer reached ${Math.max(...levels)}% (DegradedStream): the server runs far ahead of playout, one step from buffer_overflow`, data, { fix: PACE });
+    return result('audio.pacing', 'fail', `the server's audio queue at Plivo reached ${Math.max(...levels)}% of 40 s: it sends far ahead of playout, one step from buffer_overflow`, data, { fix: PACE });
+  }
+  if (slowPercent !== undefined) {
+    const dropped = slowPercent >= 100 || errors(report, 'EMULATOR_STREAM_DROPPED').some((m) => m.includes('slow connection'));
+    return result('audio.pacing', 'fail', `the connection reads too slowly: Plivo held ${Math.max(...slow.map((e) => e.heldMs)) / 1000} s of caller audio the server had not taken (DegradedStream at ${slow.map((e) => `${e.percent}%`).join(', ')})${dropped ? ', then dropped the stream (DroppedStream)' : ''}`, data, { fix: READ });
   }
   if (maxLead === undefined) return result('audio.pacing', 'skip', 'the server sent no audio to pace (see audio.first)', data);
   if (maxLead > maxLeadMs) {

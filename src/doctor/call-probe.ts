@@ -81,6 +81,7 @@ export async function runCallProbe(o: CallProbeOptions): Promise<CallProbeResult
     to: DOCTOR_CALL.to,
     // The doctor reports the first failure; Plivo's two retries would only repeat it slower.
     connectRetries: 0,
+    reconnectDropped: false,
     record: true,
     maxDurationMs: o.greetingWaitMs + o.answerTimeoutMs + 2 * o.maxTurnMs + 30_000,
   });

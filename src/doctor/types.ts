@@ -47,7 +47,7 @@ export interface CheckDataMap {
   'audio.content-type': { readonly playAudio: number; readonly refused: number };
   'audio.wav-header': { readonly refused: number };
   'audio.rate': { readonly medianPitchHz?: number; readonly voicedMs: number; /** Share of the voice's energy below 1 kHz (judged for voices at 150 Hz or more). */ readonly lowBand?: number };
-  'audio.pacing': { readonly maxLeadMs?: number; readonly bufferPercent?: number };
+  'audio.pacing': { readonly maxLeadMs?: number; readonly bufferPercent?: number; readonly slowConnectionPercent?: number };
   'audio.protocol': { readonly codes: readonly string[] };
   'latency.first-audio': { readonly ms?: number; readonly budgetMs: number };
   'latency.response': { readonly ms?: number; readonly budgetMs: number };

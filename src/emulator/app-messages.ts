@@ -1,7 +1,7 @@
 /**
  * What Plivo does with each message an app sends on a stream (docs/plivo-protocol.md §3),
  * including the mistakes the troubleshooting guide lists: a contentType or sampleRate that
- * differs from the Stream XML is `invalid_content_type` and the audio is dropped; a payload
+ * differs from the Stream XML is `invalid_content_type` (a name from the guide only) and the audio is dropped; a payload
  * with a WAV header is refused ("send raw audio only"); `playAudio` on a stream that is not
  * bidirectional is ignored; checkpoint/clearAudio must name this stream.
  */

@@ -16,6 +16,8 @@ export interface CallOptions {
   format?: StreamFormat | StreamFormatName | string;
   /** Direct mode: bidirectional stream (default true). */
   bidirectional?: boolean;
+  /** Direct mode: which tracks to stream (default inbound), as the Stream XML's `audioTrack`. */
+  audioTrack?: 'inbound' | 'outbound' | 'both';
   /** Direct mode: `extra_headers` to send (`k=v,k2=v2`). */
   extraHeaders?: string;
   /** Direct mode: where to post status callbacks. */
@@ -47,7 +49,8 @@ export interface CallOptions {
    * Reconnect a stream the app's side dropped mid-call (socket closed abnormally), as Plivo
    * does ("if an established connection is dropped, Plivo will automatically retry the
    * WebSocket connection twice"): up to `connectRetries` attempts, same CallUUID, a new stream
-   * id, `start` again, and the caller's audio goes on. Default false.
+   * id, `start` again, and the caller's audio goes on. Default true, as Plivo
+   * (https://plivo.com/docs/voice/audio-streaming/best-practices).
    */
   reconnectDropped?: boolean;
   /** Emulate Plivo ending the call when keepCallAlive is false and `<Stream>` is the last verb (default true). */
@@ -63,6 +66,7 @@ export interface ResolvedCallOptions {
   readonly streamUrl: string | undefined;
   readonly format: StreamFormat;
   readonly bidirectional: boolean;
+  readonly audioTrack: 'inbound' | 'outbound' | 'both';
   readonly extraHeaders: string;
   readonly statusCallbackUrl: string | undefined;
   readonly from: string;
@@ -98,6 +102,8 @@ export function resolveCallOptions(o: CallOptions, emulatorToken: string | undef
   if (o.impairments !== undefined) checkImpairments(o.impairments);
   const maxDurationMs = o.maxDurationMs ?? 600_000;
   if (!(maxDurationMs > 0)) invalid('maxDurationMs must be positive');
+  const audioTrack = o.audioTrack ?? 'inbound';
+  if (audioTrack !== 'inbound' && audioTrack !== 'outbound' && audioTrack !== 'both') invalid('audioTrack must be inbound, outbound or both');
   const retries = o.connectRetries ?? 2;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) invalid('connectRetries must be 0-10');
   return {
@@ -106,6 +112,7 @@ export function resolveCallOptions(o: CallOptions, emulatorToken: string | undef
     streamUrl: o.streamUrl,
     format: streamFormat(o.format ?? 'mulaw/8000'),
     bidirectional: o.bidirectional ?? true,
+    audioTrack,
     extraHeaders: o.extraHeaders ?? '',
     statusCallbackUrl: o.statusCallbackUrl,
     from: o.from ?? '+14155550100',
@@ -120,7 +127,7 @@ export function resolveCallOptions(o: CallOptions, emulatorToken: string | undef
     maxDurationMs,
     voice: o.voice,
     connectRetries: retries,
-    reconnectDropped: o.reconnectDropped === true,
+    reconnectDropped: o.reconnectDropped ?? true,
     honorKeepCallAlive: o.honorKeepCallAlive ?? true,
     maxMessageBytes: o.maxMessageBytes ?? 4 * 1024 * 1024,
   };

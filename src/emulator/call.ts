@@ -58,6 +58,7 @@ export class EmulatedCall {
 
   readonly #host: CallHost;
   readonly #t0: number;
+  readonly #sessionStart: string;
   readonly #metrics: CallMetrics;
   readonly #caller = new CallerAudio();
   readonly #waiters: CallWaits;
@@ -87,6 +88,7 @@ export class EmulatedCall {
     this.from = options.from;
     this.to = options.to;
     this.#t0 = host.clock.now();
+    this.#sessionStart = new Date(host.epochNow()).toISOString().replace('T', ' ').replace('Z', '000');
     this.#waiters = new CallWaits(host.clock);
     this.#metrics = new CallMetrics((e) => this.#emit(e), { speed: options.speed });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -111,6 +113,11 @@ export class EmulatedCall {
     };
     this.#maxTimer = host.clock.setTimer(() => this.#end('timeout', `the call reached its ${options.maxDurationMs} ms limit`), options.maxDurationMs);
     void this.#run();
+  }
+
+  /** When the call was dialled, as Plivo's `session_start` (UTC, `YYYY-MM-DD HH:MM:SS.ffffff`). */
+  get sessionStart(): string {
+    return this.#sessionStart;
   }
 
   /** ms since the call was dialled. */
@@ -178,7 +185,7 @@ export class EmulatedCall {
           url: o.streamUrl as string,
           format,
           bidirectional: o.bidirectional,
-          audioTrack: 'inbound',
+          audioTrack: o.audioTrack,
           extraHeaders: o.extraHeaders,
           streamTimeoutS: 86400,
           keepCallAlive: true,
@@ -211,7 +218,8 @@ export class EmulatedCall {
     this.#emit({ type: 'answer', t: this.#now(), status: answer.status, ms: answer.ms, verbs: answer.verbs, streamUrl: s?.url ?? '', contentType: s?.contentType ?? '' });
     if (s === undefined) return undefined;
     const warn = (message: string): void => this.#emit({ type: 'warning', t: this.#now(), message });
-    if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo requires wss://; the emulator connects anyway)`);
+    // Plivo accepts ws:// too (docs/plivo-protocol.md, "ws:// and wss://"); it is only unencrypted.
+    if (!/^wss:\/\//i.test(s.url)) warn(`the Stream URL is not wss:// (Plivo connects, but the audio travels unencrypted; use wss:// in production)`);
     if (s.attributes.contentType === undefined) warn(`the Stream has no contentType: Plivo's documented default (${s.contentType}) applies`);
     if (!s.bidirectional) warn('the Stream is not bidirectional: Plivo ignores playAudio on it');
     const others = answer.verbs.filter((v) => v !== 'Stream');
@@ -357,11 +365,11 @@ export class EmulatedCall {
     this.#end('api', 'hung up through the REST API');
   }
 
-  /** Transfer the call: its streams stop, Plivo fetches `url` and follows the new XML. */
-  async transfer(url: string, method: 'GET' | 'POST'): Promise<void> {
+  /** Transfer the call: its streams stop, Plivo fetches `url` and follows the new XML (`blegUrl`, for legs=both, is recorded only). */
+  async transfer(url: string, method: 'GET' | 'POST', blegUrl?: string): Promise<void> {
     if (this.#ending) return;
     this.#transferring = true;
-    this.#emit({ type: 'transfer', t: this.#now(), url });
+    this.#emit({ type: 'transfer', t: this.#now(), url, ...(blegUrl === undefined ? {} : { legs: 'both' as const, blegUrl }) });
     for (const leg of [...this.#legs]) leg.stop('transferred');
     try {
       const config = await this.#fetch(url, method);
@@ -415,9 +423,17 @@ export class EmulatedCall {
     }
     if (this.#ending || this.#transferring || this.#reconnecting || this.#legs.length > 0) return;
     switch (reason) {
-      case 'app_closed':
-        this.#end('app', 'the app closed the stream');
+      case 'app_closed': {
+        // keepCallAlive="true": "Subsequent XML elements execute only after the stream
+        // disconnects" (https://docs.plivo.com/docs/voice/xml/audiostream). Closing the stream
+        // moves the call on to the next verb; with none left the call ends, as any XML that
+        // runs out does. (CallStream.hangup() documents the same reading.)
+        const verbs = this.#answer?.verbs ?? [];
+        const after = verbs.slice(verbs.lastIndexOf('Stream') + 1);
+        if (after.length === 0) this.#end('app', 'the app closed the stream and no verb follows <Stream>: the call ends');
+        else this.#end('app', `the app closed the stream: Plivo now runs <${after.join('>, <')}>, which the emulator does not emulate`);
         return;
+      }
       case 'stopped_by_api':
         this.#end('api', 'the stream was stopped through the REST API and no verb follows');
         return;

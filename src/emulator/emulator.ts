@@ -7,7 +7,7 @@ import { defaultClock } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { type CallHost, EmulatedCall } from './call.js';
 import { type CallOptions, resolveCallOptions } from './call-options.js';
-import { RestServer } from './rest-server.js';
+import { type RestLogEntry, RestServer } from './rest-server.js';
 import { FrameTicker, type TickerStats } from './ticker.js';
 
 /** Options of {@link PlivoEmulator}. */
@@ -89,6 +89,11 @@ export class PlivoEmulator {
   /** The REST API's base URL, once listening. */
   get restUrl(): string | undefined {
     return this.#rest?.url;
+  }
+
+  /** REST requests served so far (the last 1000), with their parameters. */
+  get restLog(): readonly RestLogEntry[] {
+    return this.#rest?.log ?? [];
   }
 
   /** Live calls by call UUID. */

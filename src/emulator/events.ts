@@ -20,7 +20,12 @@ export type StreamEndReason =
   | 'transferred'
   | 'connect_failed';
 
-/** Plivo's error names for the failures it reports (the troubleshooting guide). */
+/**
+ * Error names for the failures the emulator reports. They come from the troubleshooting
+ * guide ONLY: no Plivo page or SDK documents them on the wire (not in status callbacks, not
+ * in close reasons), so they label faults here and are not a claim about what Plivo sends
+ * (docs/plivo-protocol.md §8).
+ */
 export type PlivoErrorName = 'connection_failed' | 'authentication_failed' | 'invalid_content_type' | 'buffer_overflow';
 
 /** One event on a call's timeline. */
@@ -60,7 +65,10 @@ export type CallEvent =
       readonly droppedCheckpoints: readonly string[];
     }
   | { readonly type: 'send_dtmf'; readonly t: number; readonly streamId: string; readonly digits: string }
+  /** The app's playAudio queue at Plivo passed a fill level (it sends ahead of real time: the guide's buffer_overflow). */
   | { readonly type: 'buffer_level'; readonly t: number; readonly streamId: string; readonly percent: number }
+  /** Plivo's buffer of caller audio the app's socket has not taken passed a fill level (a slow connection: DegradedStream). */
+  | { readonly type: 'slow_connection'; readonly t: number; readonly streamId: string; readonly percent: number; readonly heldMs: number }
   | {
       readonly type: 'status_callback';
       readonly t: number;
@@ -81,7 +89,7 @@ export type CallEvent =
   | { readonly type: 'barge_in'; readonly t: number; readonly ms: number; readonly cleared: boolean }
   | { readonly type: 'gap'; readonly t: number; readonly ms: number }
   | { readonly type: 'rest'; readonly t: number; readonly method: string; readonly path: string; readonly status: number }
-  | { readonly type: 'transfer'; readonly t: number; readonly url: string }
+  | { readonly type: 'transfer'; readonly t: number; readonly url: string; readonly legs?: 'aleg' | 'both'; readonly blegUrl?: string }
   /** Plivo reconnects a dropped stream: same call, a new stream id, `start` again. */
   | { readonly type: 'stream_reconnect'; readonly t: number; readonly streamId: string; readonly previousStreamId: string }
   | { readonly type: 'stream_end'; readonly t: number; readonly streamId: string; readonly reason: StreamEndReason; readonly code?: number }

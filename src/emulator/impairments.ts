@@ -14,6 +14,12 @@ export interface Impairments {
   readonly jitterMs?: number;
   /** Every `everyMs`, hold frames for `holdMs`, then release them together. */
   readonly burst?: { readonly everyMs: number; readonly holdMs: number };
+  /**
+   * The app's reads stall once: from `atMs` into the call, for `forMs`, nothing reaches it and
+   * Plivo's slow-connection buffer grows (DegradedStream at 30/60/90 % of 40 s, DroppedStream
+   * when full); then the held frames leave together.
+   */
+  readonly stall?: { readonly atMs: number; readonly forMs: number };
   /** PRNG seed (default 1). */
   readonly seed?: number;
 }
@@ -29,6 +35,7 @@ export function checkImpairments(imp: Impairments): void {
     const { everyMs, holdMs } = imp.burst;
     if (!(everyMs > 0 && holdMs >= 0 && holdMs < everyMs)) bad('burst needs everyMs > 0 and 0 <= holdMs < everyMs');
   }
+  if (imp.stall !== undefined && !(imp.stall.atMs >= 0 && imp.stall.forMs > 0 && imp.stall.forMs <= 600_000)) bad('stall needs atMs >= 0 and 0 < forMs <= 600000');
 }
 
 /** Decides, per frame, whether it is lost and when it leaves. */
@@ -48,7 +55,7 @@ export class Impairer {
   /** True when any impairment is configured. */
   get active(): boolean {
     const i = this.#imp;
-    return (i.lossRate ?? 0) > 0 || (i.jitterMs ?? 0) > 0 || i.burst !== undefined;
+    return (i.lossRate ?? 0) > 0 || (i.jitterMs ?? 0) > 0 || i.burst !== undefined || i.stall !== undefined;
   }
 
   // mulberry32: small, fast and good enough for test traffic.
@@ -68,6 +75,10 @@ export class Impairer {
     if (i.burst !== undefined) {
       const phase = (release - this.#origin) % i.burst.everyMs;
       if (phase < i.burst.holdMs) release += i.burst.holdMs - phase;
+    }
+    if (i.stall !== undefined) {
+      const from = this.#origin + i.stall.atMs;
+      if (release >= from && release < from + i.stall.forMs) release = from + i.stall.forMs;
     }
     release = Math.max(release, this.#lastRelease);
     this.#lastRelease = release;

@@ -1,9 +1,11 @@
 /**
  * Plivo's playout buffer for one stream: accepted `playAudio` bytes wait here and drain in
- * real time, 20 ms per tick. Plivo "buffers audio packets for up to 40 seconds, and when the
- * buffer reaches 30%, 60%, or 90% capacity" posts DegradedStream
- * (https://docs.plivo.com/docs/voice/xml/audiostream). Checkpoints are markers at a byte
- * position: one is reached when everything queued before it has played. Pure: no timers.
+ * real time, 20 ms per tick. Its 40 s bound and fill levels are the emulator's reading:
+ * Plivo documents no playout bound; an app that overflows it is the troubleshooting guide's
+ * `buffer_overflow` ("Sending audio too fast", guide only). Plivo's documented 40 s buffer
+ * with DegradedStream at 30/60/90 % is the slow-connection buffer (slow-connection.ts), not
+ * this one. Checkpoints are markers at a byte position: one is reached when everything
+ * queued before it has played. Pure: no timers.
  */
 
 /** What {@link PlayoutBuffer.enqueue} did. */

@@ -49,7 +49,9 @@ export function describeEvent(e: CallEvent): [string, string] {
     case 'send_dtmf':
       return ['app', `sendDTMF ${e.digits}`];
     case 'buffer_level':
-      return ['plivo', `playout buffer ${e.percent} % full`];
+      return ['plivo', `playout buffer ${e.percent} % full (the app sends ahead of real time)`];
+    case 'slow_connection':
+      return ['plivo', `slow connection: ${e.percent} % of the 40 s buffer held (${ms(e.heldMs)} of caller audio not taken)`];
     case 'status_callback':
       return ['status', `${e.event} -> ${e.status === undefined ? `failed: ${e.error ?? ''}` : `HTTP ${e.status}`}`];
     case 'protocol_error':

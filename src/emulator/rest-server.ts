@@ -3,14 +3,21 @@
  * something real (docs/plivo-protocol.md §1.3):
  *
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/                 hang up           -> 204
- *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer (aleg)   -> 202
- *   GET    /v1/Account/{auth_id}/Call/{uuid}/                 live call         -> 200
- *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/                 transfer          -> 202
+ *   GET    /v1/Account/{auth_id}/Call/{uuid}/?status=live     live call         -> 200
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Stream/          start a stream    -> 201
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/DTMF/            send digits       -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Speak/           speak text        -> 202
+ *   POST   /v1/Account/{auth_id}/Call/{uuid}/Play/            play audio URLs   -> 202
  *   GET    /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   list / get        -> 200
  *   DELETE /v1/Account/{auth_id}/Call/{uuid}/Stream/[{id}/]   stop all / one    -> 204
  *
  * Every request needs HTTP Basic auth with the account's Auth ID and Auth Token (compared in
  * constant time). Bodies may be JSON (what the plivo SDK sends) or form-encoded, 64 KB at most.
+ *
+ * Reply bodies follow plivo-python's test fixtures (tests/resources/fixtures/):
+ * liveCallGetResponse.json, liveCallStreamCreateResponse.json ("audio streaming started"),
+ * liveCallStreamGetAllResponse.json (a live stream's status is "initiated").
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -25,6 +32,8 @@ export interface RestLogEntry {
   readonly method: string;
   readonly path: string;
   readonly status: number;
+  /** The request's body parameters as received (values cut at 200 characters). */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 interface Reply {
@@ -134,25 +143,33 @@ export class RestServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const parsed = new URL(req.url ?? '/', 'http://x');
+    const path = parsed.pathname;
     let reply: Reply;
     let call: EmulatedCall | undefined;
+    let params: Record<string, string> = {};
     try {
       if (!this.#authorized(req)) throw new HttpError(401, 'authentication failed: check the Auth ID and Auth Token');
-      const m = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/?(?:(Stream)\/?([^/]+)?\/?)?$/.exec(path);
+      const m = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/?(?:(Stream|DTMF|Speak|Play)\/?([^/]+)?\/?)?$/.exec(path);
       if (m === null) throw new HttpError(404, 'not found');
       if (m[1] !== this.#authId) throw new HttpError(401, 'the Auth ID in the path does not match the credentials');
       call = this.#lookup(m[2] as string);
       if (call === undefined || call.isEnded) throw new HttpError(404, 'call not found or not live');
       const body = await readBody(req);
-      reply = m[3] === undefined ? this.#callRoute(call, method, body) : this.#streamRoute(call, method, m[4], body);
+      params = body;
+      if (m[3] === undefined) reply = this.#callRoute(call, method, body, parsed.searchParams.get('status'));
+      else if (m[3] === 'Stream') reply = this.#streamRoute(call, method, m[4], body);
+      else if (m[4] !== undefined) throw new HttpError(404, 'not found');
+      else reply = actionRoute(m[3], method, body);
     } catch (e) {
       if (e instanceof HttpError) reply = { status: e.status, body: { error: e.message } };
       else if (isCallwireError(e)) reply = { status: 400, body: { error: e.message } };
       else reply = { status: 500, body: { error: 'internal error' } };
     }
     if (this.#log.length >= 1000) this.#log.shift();
-    this.#log.push({ method, path, status: reply.status });
+    const logged: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) logged[k] = v.slice(0, 200);
+    this.#log.push({ method, path, status: reply.status, params: logged });
     call?.recordRest(method, path, reply.status);
     if (reply.body === undefined) {
       res.writeHead(reply.status).end();
@@ -162,22 +179,40 @@ export class RestServer {
     res.writeHead(reply.status, { 'Content-Type': 'application/json' }).end(text);
   }
 
-  #callRoute(call: EmulatedCall, method: string, body: Record<string, string>): Reply {
+  #callRoute(call: EmulatedCall, method: string, body: Record<string, string>, status: string | null): Reply {
     switch (method) {
       case 'DELETE':
         call.hangupByApi();
         return { status: 204 };
       case 'GET':
+        // A live call is read with ?status=live (plivo-python LiveCalls.get); without it Plivo
+        // serves the record of a finished call, which a call still live does not have yet.
+        if (status !== 'live') throw new HttpError(404, 'no record of a finished call with this uuid (a live call is read with ?status=live)');
         return {
           status: 200,
-          body: { call_uuid: call.callId, call_status: 'in-progress', direction: 'inbound', from: call.from, to: call.to, stream_ids: call.streamIds },
+          body: {
+            call_status: 'in-progress',
+            call_uuid: call.callId,
+            caller_name: '',
+            direction: 'inbound',
+            from: call.from,
+            request_uuid: call.callId,
+            session_start: call.sessionStart,
+            to: call.to,
+          },
         };
       case 'POST': {
+        // "if legs is aleg or both, then aleg_url has to be specified"; "if legs is bleg or
+        // both, then bleg_url has to be specified" (plivo-ruby CallInterface#update docs).
         const legs = body.legs ?? 'aleg';
-        if (legs !== 'aleg') throw new HttpError(400, 'the emulator transfers the A leg only (legs=aleg)');
+        if (legs !== 'aleg' && legs !== 'bleg' && legs !== 'both') throw new HttpError(400, 'legs must be aleg, bleg or both');
+        const isUrl = (u: string | undefined): u is string => u !== undefined && /^https?:\/\//i.test(u);
+        if (legs !== 'aleg' && !isUrl(body.bleg_url)) throw new HttpError(400, `bleg_url must be an http(s) URL when legs=${legs}`);
+        if (legs === 'bleg') throw new HttpError(400, 'the emulated call has no bridged B leg to transfer');
         const url = body.aleg_url;
-        if (url === undefined || !/^https?:\/\//i.test(url)) throw new HttpError(400, 'aleg_url must be an http(s) URL');
-        void call.transfer(url, body.aleg_method?.toUpperCase() === 'GET' ? 'GET' : 'POST');
+        if (!isUrl(url)) throw new HttpError(400, 'aleg_url must be an http(s) URL');
+        // An emulated call is one leg: with legs=both the B leg's URL is recorded, not fetched.
+        void call.transfer(url, body.aleg_method?.toUpperCase() === 'GET' ? 'GET' : 'POST', legs === 'both' ? body.bleg_url : undefined);
         return { status: 202, body: { message: 'call transferred', call_uuids: [call.callId] } };
       }
       default:
@@ -191,15 +226,17 @@ export class RestServer {
       call_uuid: call.callId,
       service_url: s.url,
       content_type: s.format,
-      status: s.endReason === undefined ? 'in-progress' : 'stopped',
+      // plivo-python's fixture shows a live stream as "initiated"; "stopped" is ours.
+      status: s.endReason === undefined ? 'initiated' : 'stopped',
       plivo_auth_id: this.#authId,
       resource_uri: `/v1/Account/${this.#authId}/Call/${call.callId}/Stream/${s.streamId}/`,
     }));
     if (method === 'POST' && streamId === undefined) {
-      return { status: 202, body: { message: 'stream started', stream_id: call.startStream(body) } };
+      return { status: 201, body: { message: 'audio streaming started', stream_id: call.startStream(body) } };
     }
     if (method === 'GET' && streamId === undefined) {
-      return { status: 200, body: { meta: { limit: 20, next: null, offset: 0, previous: null, total_count: objects.length }, objects } };
+      // `count` as in plivo-python's fixture, `total_count` as plivo-node reads it.
+      return { status: 200, body: { meta: { count: objects.length, limit: 20, next: null, offset: 0, previous: null, total_count: objects.length }, objects } };
     }
     if (method === 'GET') {
       const one = objects.find((o) => o.stream_id === streamId);
@@ -212,5 +249,30 @@ export class RestServer {
       return { status: 204 };
     }
     throw new HttpError(405, `${method} is not allowed here`);
+  }
+}
+
+/**
+ * Actions on a live call that the emulator accepts and records but does not render (no audio
+ * is mixed in): the parameters and replies of plivo-python's Calls.send_digits (`digits`,
+ * `leg`), Calls.start_speaking (`text`, `voice`, `language`, `legs`, `loop`, `mix`) and
+ * Calls.start_playing (`urls`, `length`, `legs`, `loop`, `mix`); the Play reply is its
+ * fixture liveCallPlayCreateResponse.json ("play started").
+ */
+function actionRoute(action: string, method: string, body: Record<string, string>): Reply {
+  if (method !== 'POST') throw new HttpError(405, `${method} is not allowed here`);
+  switch (action) {
+    case 'DTMF':
+      if (!/^[0-9*#A-Dw]{1,64}$/i.test(body.digits ?? '')) throw new HttpError(400, 'digits must be 1-64 of 0-9, *, #, A-D, w');
+      if (body.leg !== undefined && body.leg !== 'aleg' && body.leg !== 'bleg') throw new HttpError(400, 'leg must be aleg or bleg');
+      return { status: 202, body: { message: 'digits sent' } };
+    case 'Speak':
+      if ((body.text ?? '').trim() === '') throw new HttpError(400, 'text is required');
+      return { status: 202, body: { message: 'speak started' } };
+    case 'Play':
+      if (!(body.urls ?? '').split(',').every((u) => /^https?:\/\//i.test(u.trim()))) throw new HttpError(400, 'urls must be comma-separated http(s) URLs');
+      return { status: 202, body: { message: 'play started' } };
+    default:
+      throw new HttpError(404, 'not found');
   }
 }

@@ -1,8 +1,10 @@
 /**
  * One Plivo audio stream, Plivo's side: connects to the app with a signed upgrade (retrying
  * twice, as Plivo does: https://plivo.com/docs/voice/audio-streaming/best-practices), sends
- * `start` then 20 ms `media` frames, plays the app's `playAudio` out of a 40 s buffer,
- * answers `checkpoint` / `clearAudio`, records `sendDTMF`, and posts status callbacks.
+ * `start` then 20 ms `media` frames, plays the app's `playAudio` out of a 40 s playout queue
+ * (playout.ts), holds caller audio the app's socket does not take in Plivo's slow-connection
+ * buffer (slow-connection.ts), answers `checkpoint` / `clearAudio`, records `sendDTMF`, and
+ * posts status callbacks.
  * Messages the app sends are judged by {@link handleAppMessage} (app-messages.ts).
  */
 import WebSocket from 'ws';
@@ -13,6 +15,7 @@ import type { MediaMessage } from '../protocol/messages.js';
 import { clearedAudioMessage, dtmfMessage, playedStreamMessage, serializeInbound, startMessage } from '../protocol/serialize-inbound.js';
 import { handleAppMessage } from './app-messages.js';
 import type { CallEvent, PlivoErrorName, StreamEndReason } from './events.js';
+import { SlowConnectionBuffer } from './slow-connection.js';
 import { Impairer, type Impairments } from './impairments.js';
 import type { LegConfig } from './leg-config.js';
 import type { CallMetrics } from './metrics.js';
@@ -118,6 +121,8 @@ export class StreamLeg {
   readonly #checkpointTimes: number[] = [];
   readonly #reached: string[] = [];
   readonly #pending: PendingFrame[] = [];
+  readonly #slow: SlowConnectionBuffer;
+  #lastMediaBytes = 0;
   #pendingTimer: TimerHandle | undefined;
   #timeoutTimer: TimerHandle | undefined;
   readonly #warned = new Set<string>();
@@ -128,6 +133,7 @@ export class StreamLeg {
     this.#opts = options;
     this.playout = new PlayoutBuffer(options.bufferSeconds * config.format.sampleRate * config.format.bytesPerSample);
     this.#impairer = options.impairments === undefined ? undefined : new Impairer(options.impairments, host.clock.now());
+    this.#slow = new SlowConnectionBuffer(options.bufferSeconds * 1000);
     this.#notifier = new StatusNotifier({
       target: config.statusCallback,
       streamId: config.streamId,
@@ -323,9 +329,37 @@ export class StreamLeg {
     if (release > tickTime || this.#pending.length > 0) {
       this.#pending.push({ at: release, chunk, timestamp, payload, track });
       this.#schedulePending();
+      this.#checkSlowConnection();
       return;
     }
     this.#sendFrame(chunk, timestamp, payload, track);
+    if (track === 'inbound' || !this.sendsInbound) this.#checkSlowConnection();
+  }
+
+  /**
+   * Plivo's slow-connection buffer (slow-connection.ts): the caller audio held back, both as
+   * frames waiting to leave and as bytes the app's socket has not taken (in frames of the size
+   * last sent). DegradedStream at 30/60/90 %, DroppedStream when it is full.
+   */
+  #checkSlowConnection(): void {
+    if (this.#state !== 'open') return;
+    // Audio ms, not clock ms (the call may run faster than real time): 20 ms a held frame.
+    const track = this.sendsInbound ? 'inbound' : 'outbound';
+    let waiting = 0;
+    for (const f of this.#pending) if (f.track === track) waiting++;
+    const waitingMs = waiting * 20;
+    const buffered = this.#ws?.bufferedAmount ?? 0;
+    const socketMs = this.#lastMediaBytes > 0 ? (buffered / this.#lastMediaBytes) * 20 : 0;
+    const heldMs = waitingMs + socketMs;
+    const u = this.#slow.update(heldMs);
+    for (const percent of u.crossed) {
+      this.#host.emit({ type: 'slow_connection', t: this.#host.t(), streamId: this.streamId, percent, heldMs: Math.round(heldMs) });
+      this.#notifier.post('DegradedStream', { BufferPercent: String(percent) });
+    }
+    if (u.full) {
+      this.protocolError('EMULATOR_STREAM_DROPPED', `the app's WebSocket read too slowly: Plivo's ${this.#slow.capacityMs / 1000} s buffer of caller audio filled (slow connection)`);
+      this.#end('dropped', { status: 'DroppedStream', error: 'slow_connection', closeCode: 1011 });
+    }
   }
 
   #sendFrame(chunk: number, timestamp: number, payload: string, track: string): void {
@@ -338,7 +372,9 @@ export class StreamLeg {
       extra_headers: this.config.extraHeaders,
       extraHeaders: EMPTY_HEADERS,
     };
-    this.#send(serializeInbound(msg));
+    const text = serializeInbound(msg);
+    this.#lastMediaBytes = text.length;
+    this.#send(text);
     this.#framesSent++;
     if (!this.#firstPacketSent) {
       this.#firstPacketSent = true;
@@ -411,10 +447,9 @@ export class StreamLeg {
     const result = this.playout.enqueue(audio);
     this.#receivedBytes += result.accepted;
     this.#host.metrics.playAudio(this.#host.t(), bytesToMs(this.config.format, result.accepted));
-    for (const percent of result.crossed) {
-      this.#host.emit({ type: 'buffer_level', t: this.#host.t(), streamId: this.streamId, percent });
-      this.#notifier.post('DegradedStream', { BufferPercent: String(percent) });
-    }
+    // The app's own queue filling is the guide's buffer_overflow ("Sending audio too fast"),
+    // not DegradedStream, which Plivo documents for a slow connection (slow-connection.ts).
+    for (const percent of result.crossed) this.#host.emit({ type: 'buffer_level', t: this.#host.t(), streamId: this.streamId, percent });
     if (result.refused > 0) {
       this.protocolError(
         'EMULATOR_BUFFER_OVERFLOW',

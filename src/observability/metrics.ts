@@ -10,7 +10,7 @@ import type { StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { StreamCounters } from '../stream/types.js';
 
-type CounterKey = 'framesIn' | 'framesOut' | 'bytesIn' | 'bytesOut' | 'gaps' | 'lateFrames' | 'badFrames' | 'backpressureEvents' | 'clears';
+type CounterKey = 'framesIn' | 'framesOut' | 'bytesIn' | 'bytesOut' | 'gaps' | 'lateFrames' | 'badFrames' | 'backpressureEvents' | 'clears' | 'checkpointsUnacked' | 'latePongs';
 
 const SUMMED: readonly [CounterKey, string, string][] = [
   ['framesIn', 'callwire_frames_in_total', 'Media frames received from Plivo'],
@@ -22,6 +22,8 @@ const SUMMED: readonly [CounterKey, string, string][] = [
   ['badFrames', 'callwire_frames_bad_total', 'Inbound frames rejected (unparseable, wrong stream id, ...)'],
   ['backpressureEvents', 'callwire_backpressure_events_total', 'Times outbound audio paused on a full socket buffer'],
   ['clears', 'callwire_clear_audio_total', 'clearAudio sent (barge-ins and explicit clears)'],
+  ['checkpointsUnacked', 'callwire_checkpoints_unacked_total', 'Checkpoints settled without a playedStream (none came within the ack margin)'],
+  ['latePongs', 'callwire_late_pongs_total', 'WebSocket pongs later than the keepalive late mark (a slow connection)'],
 ];
 
 const STAGES = ['stt', 'endpointing', 'llm', 'tts', 'network', 'total'] as const;
@@ -30,7 +32,7 @@ const STAGES = ['stt', 'endpointing', 'llm', 'tts', 'network', 'total'] as const
 export class ServerMetrics {
   readonly registry = new client.Registry();
   readonly #live = new Set<CallStream>();
-  readonly #ended: Record<CounterKey, number> = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, gaps: 0, lateFrames: 0, badFrames: 0, backpressureEvents: 0, clears: 0 };
+  readonly #ended: Record<CounterKey, number> = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, gaps: 0, lateFrames: 0, badFrames: 0, backpressureEvents: 0, clears: 0, checkpointsUnacked: 0, latePongs: 0 };
   readonly #streamsTotal: client.Counter<'ended_by'>;
   readonly #status: client.Counter<'event'>;
   readonly #bargeIns: client.Counter;

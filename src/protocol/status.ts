@@ -1,7 +1,16 @@
 /**
- * Plivo stream status callbacks (docs/plivo-protocol.md §4). Plivo's docs list the events
- * but not every parameter name, so every posted field is kept and the well-known ones are
- * read defensively under several spellings.
+ * Plivo stream status callbacks (docs/plivo-protocol.md §4).
+ *
+ * Documented (https://docs.plivo.com/docs/voice/xml/audiostream, "statusCallbackUrl"
+ * parameters): `Event` with the values StartStream, StopStream, DroppedStream,
+ * DegradedStream, plus the Stream element's attributes echoed as written.
+ *
+ * NOT documented, read under every plausible spelling: the stream id (`StreamID`, ...), the
+ * call id (`CallUUID`, ...), a timestamp, the DroppedStream reason (`Error`, ...) and the
+ * DegradedStream fill level (`BufferPercent`, ...). Keys match exactly first, then ignoring
+ * case, `_`, `-` and spaces; event names match the same way (`degraded_stream` reads as
+ * DegradedStream). Every posted field is kept verbatim in `fields` (and in the stored record),
+ * so the names a real Plivo uses show up the first time one posts.
  */
 
 /** The documented status events. */
@@ -26,19 +35,38 @@ export type StreamStatusEvent =
   | (StatusBase & { readonly event: 'DegradedStream'; readonly bufferPercent: number | undefined })
   | (StatusBase & { readonly event: 'unknown'; readonly name: string });
 
+/** A key or event name with case, `_`, `-` and spaces ignored. */
+function loose(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
 function pick(fields: Record<string, string>, names: readonly string[]): string | undefined {
   for (const n of names) {
     const v = fields[n];
     if (v !== undefined && v !== '') return v;
   }
-  // Case-insensitive fallback: parameter casing is not documented.
-  const lower = new Map(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
+  // Loose fallback: parameter casing and separators are not documented.
+  const byLoose = new Map<string, string>();
+  for (const [k, v] of Object.entries(fields)) if (v !== '' && !byLoose.has(loose(k))) byLoose.set(loose(k), v);
   for (const n of names) {
-    const v = lower.get(n.toLowerCase());
-    if (v !== undefined && v !== '') return v;
+    const v = byLoose.get(loose(n));
+    if (v !== undefined) return v;
   }
   return undefined;
 }
+
+const EVENT_NAMES: Readonly<Record<string, StreamStatusName>> = {
+  startstream: 'StartStream',
+  streamstart: 'StartStream',
+  streamstarted: 'StartStream',
+  stopstream: 'StopStream',
+  streamstop: 'StopStream',
+  streamstopped: 'StopStream',
+  droppedstream: 'DroppedStream',
+  streamdropped: 'DroppedStream',
+  degradedstream: 'DegradedStream',
+  streamdegraded: 'DegradedStream',
+};
 
 /** Most fields kept from one callback, and the longest key and value (Plivo's are short). */
 export const STATUS_FIELD_LIMITS = { fields: 64, keyChars: 64, valueChars: 1024 } as const;
@@ -79,11 +107,12 @@ export function flattenFields(input: Readonly<Record<string, unknown>>): Record<
 /** Parse a status callback's fields into a typed event. Never throws. */
 export function parseStreamStatus(input: Readonly<Record<string, unknown>>): StreamStatusEvent {
   const fields = flattenFields(input);
-  const name = pick(fields, ['Event', 'event', 'StreamEvent']) ?? '';
+  const raw = pick(fields, ['Event', 'StreamEvent', 'EventName', 'EventType', 'Status']) ?? '';
+  const name = EVENT_NAMES[loose(raw)] ?? raw;
   const base: StatusBase = {
-    streamId: pick(fields, ['StreamID', 'StreamId', 'StreamUUID', 'stream_id', 'streamId']),
-    callId: pick(fields, ['CallUUID', 'CallUuid', 'call_uuid', 'callId']),
-    timestamp: pick(fields, ['Timestamp', 'timestamp', 'EventTimestamp']),
+    streamId: pick(fields, ['StreamID', 'StreamUUID', 'Stream', 'StreamSid']),
+    callId: pick(fields, ['CallUUID', 'CallID', 'CallSid']),
+    timestamp: pick(fields, ['Timestamp', 'EventTimestamp', 'Time', 'EventTime']),
     fields,
   };
   switch (name) {
@@ -91,10 +120,11 @@ export function parseStreamStatus(input: Readonly<Record<string, unknown>>): Str
     case 'StopStream':
       return { ...base, event: name };
     case 'DroppedStream':
-      return { ...base, event: name, reason: pick(fields, ['Error', 'Reason', 'ErrorReason', 'error', 'reason']) };
+      return { ...base, event: name, reason: pick(fields, ['Error', 'Reason', 'ErrorReason', 'ErrorMessage', 'ErrorCode', 'DropReason', 'HangupReason']) };
     case 'DegradedStream': {
-      const raw = pick(fields, ['BufferPercent', 'BufferLevel', 'buffer_percent', 'Buffer']);
-      const n = raw === undefined ? Number.NaN : Number.parseFloat(raw);
+      const level = pick(fields, ['BufferPercent', 'BufferPercentage', 'BufferLevel', 'BufferUsage', 'BufferFill', 'Buffer', 'Percent']);
+      // parseFloat reads "60" and "60%" alike.
+      const n = level === undefined ? Number.NaN : Number.parseFloat(level);
       return { ...base, event: name, bufferPercent: Number.isFinite(n) ? n : undefined };
     }
     default:

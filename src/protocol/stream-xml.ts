@@ -30,7 +30,12 @@ export interface StreamXmlOptions {
   extraHeaders?: Readonly<Record<string, string>> | string;
   /** Default true: Plivo's docs say to set it, or the call may drop right after connecting. */
   keepCallAlive?: boolean;
-  /** Permit a `ws://` URL. Development only: Plivo requires wss in production. */
+  /**
+   * Permit a `ws://` URL. Plivo accepts ws:// as well as wss:// (its REST API takes ws://
+   * service URLs: plivo-python tests/resources/fixtures/liveCallStreamGetAllResponse.json), but
+   * the caller's audio, call details and signatures would cross the internet unencrypted, so
+   * callwire refuses it unless asked: for local development.
+   */
   allowInsecure?: boolean;
 }
 
@@ -65,7 +70,7 @@ function checkUrl(url: string, allowInsecure: boolean): void {
     if (allowInsecure) return;
     throw new XmlError(
       'XML_INSECURE_URL',
-      'stream URL uses ws://; Plivo requires wss:// (pass allowInsecure / --insecure only for local development)',
+      'stream URL uses ws://: Plivo accepts it, but the call\'s audio would travel unencrypted; use wss:// (pass allowInsecure / --insecure only for local development)',
     );
   }
   throw new XmlError('XML_INSECURE_URL', `stream URL must start with wss:// (got ${parsed.protocol}//)`);

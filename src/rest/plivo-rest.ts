@@ -1,7 +1,11 @@
 /**
- * The Plivo REST calls callwire makes: hang up, transfer, and start/stop a stream on a live
- * call. Basic auth with Auth ID and Auth Token; base URL configurable (the emulator serves
- * the same paths). https://www.plivo.com/docs/voice/api/call
+ * The Plivo REST calls callwire makes on a live call: hang up, transfer, start/get/list/stop
+ * streams, send DTMF, speak text and play audio URLs. Basic auth with Auth ID and Auth Token;
+ * base URL configurable (the emulator serves the same paths).
+ * https://www.plivo.com/docs/voice/api/call. Paths and parameter names follow
+ * plivo-python plivo/resources/calls.py (start_stream, get_details_of_specific_stream,
+ * get_all_streams, send_digits, start_speaking, start_playing) and plivo-node
+ * lib/resources/call.js (getStream, getAllStream).
  */
 import { RestError } from '../errors.js';
 
@@ -15,11 +19,21 @@ export interface PlivoRestOptions {
   timeoutMs?: number;
 }
 
-/** Parameters of a transfer (`POST .../Call/{id}/`). */
+/**
+ * Parameters of a transfer (`POST .../Call/{id}/`). Plivo: "if legs is aleg or both, then
+ * aleg_url has to be specified"; "if legs is bleg or both, then bleg_url has to be
+ * specified"; both methods default to POST (plivo-ruby Plivo::Resources::CallInterface#update;
+ * plivo-python plivo/resources/calls.py Calls.update takes legs, aleg_url, aleg_method,
+ * bleg_url, bleg_method).
+ */
 export interface TransferOptions {
-  /** URL returning the XML the transferred leg runs (e.g. a `<Dial>`). */
-  alegUrl: string;
+  /** URL returning the XML the A leg runs (e.g. a `<Dial>`); needed for legs aleg/both. */
+  alegUrl?: string;
   alegMethod?: 'GET' | 'POST';
+  /** URL returning the XML the bridged B leg runs; needed for legs bleg/both. */
+  blegUrl?: string;
+  blegMethod?: 'GET' | 'POST';
+  /** Which legs to transfer (default aleg). */
   legs?: 'aleg' | 'bleg' | 'both';
 }
 
@@ -30,8 +44,41 @@ export interface StartStreamOptions {
   audioTrack?: 'inbound' | 'outbound' | 'both';
   streamTimeout?: number;
   statusCallbackUrl?: string;
+  /** Method for the status callback (Plivo's default POST). */
+  statusCallbackMethod?: 'GET' | 'POST';
   contentType?: string;
   extraHeaders?: string;
+}
+
+/** A stream as Plivo's REST API describes it (fields Plivo may omit are optional). */
+export interface StreamRecord {
+  readonly stream_id: string;
+  readonly call_uuid?: string;
+  readonly service_url?: string;
+  readonly status?: string;
+  readonly audio_track?: string;
+  readonly bidirectional?: boolean;
+  readonly start_time?: string | null;
+  readonly end_time?: string | null;
+  readonly [field: string]: unknown;
+}
+
+/** Options of Speak on a live call (`POST .../Call/{id}/Speak/`). */
+export interface SpeakOptions {
+  voice?: string;
+  language?: string;
+  legs?: 'aleg' | 'bleg' | 'both';
+  loop?: boolean;
+  mix?: boolean;
+}
+
+/** Options of Play on a live call (`POST .../Call/{id}/Play/`). */
+export interface PlayOptions {
+  /** Seconds to play. */
+  length?: number;
+  legs?: 'aleg' | 'bleg' | 'both';
+  loop?: boolean;
+  mix?: boolean;
 }
 
 export class PlivoRestClient {
@@ -57,13 +104,24 @@ export class PlivoRestClient {
     await this.#request('DELETE', `/Call/${encodeURIComponent(callId)}/`, undefined, [404]);
   }
 
-  /** Transfer a live call to new XML. */
+  /**
+   * Transfer a live call to new XML.
+   * @throws RestError REST_BAD_REQUEST, before any request, when the legs asked for lack their URL
+   */
   async transfer(callId: string, options: TransferOptions): Promise<void> {
-    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/`, {
-      legs: options.legs ?? 'aleg',
-      aleg_url: options.alegUrl,
-      aleg_method: options.alegMethod ?? 'POST',
-    });
+    const legs = options.legs ?? 'aleg';
+    const body: Record<string, unknown> = { legs };
+    if (legs !== 'bleg') {
+      if (!options.alegUrl) throw new RestError('REST_BAD_REQUEST', `transfer with legs=${legs} needs alegUrl (Plivo: aleg_url has to be specified)`);
+      body.aleg_url = options.alegUrl;
+      body.aleg_method = options.alegMethod ?? 'POST';
+    }
+    if (legs !== 'aleg') {
+      if (!options.blegUrl) throw new RestError('REST_BAD_REQUEST', `transfer with legs=${legs} needs blegUrl (Plivo: bleg_url has to be specified)`);
+      body.bleg_url = options.blegUrl;
+      body.bleg_method = options.blegMethod ?? 'POST';
+    }
+    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/`, body);
   }
 
   /** Start an audio stream on a live call; returns the new stream id. */
@@ -73,10 +131,45 @@ export class PlivoRestClient {
     if (options.audioTrack) body.audio_track = options.audioTrack;
     if (options.streamTimeout) body.stream_timeout = options.streamTimeout;
     if (options.statusCallbackUrl) body.status_callback_url = options.statusCallbackUrl;
+    if (options.statusCallbackMethod) body.status_callback_method = options.statusCallbackMethod;
     if (options.contentType) body.content_type = options.contentType;
     if (options.extraHeaders) body.extra_headers = options.extraHeaders;
     const res = (await this.#request('POST', `/Call/${encodeURIComponent(callId)}/Stream/`, body)) as { stream_id?: string } | undefined;
     return res?.stream_id ?? '';
+  }
+
+  /** One stream of a call (`GET .../Call/{id}/Stream/{stream_id}/`). */
+  async getStream(callId: string, streamId: string): Promise<StreamRecord> {
+    const res = await this.#request('GET', `/Call/${encodeURIComponent(callId)}/Stream/${encodeURIComponent(streamId)}/`);
+    return asRecord(res) as StreamRecord;
+  }
+
+  /** Every stream of a call (`GET .../Call/{id}/Stream/`): the response's `objects`. */
+  async listStreams(callId: string): Promise<StreamRecord[]> {
+    const res = asRecord(await this.#request('GET', `/Call/${encodeURIComponent(callId)}/Stream/`));
+    return Array.isArray(res.objects) ? (res.objects.filter((o) => typeof o === 'object' && o !== null) as StreamRecord[]) : [];
+  }
+
+  /**
+   * Send DTMF digits on a live call (`POST .../Call/{id}/DTMF/`, `digits`, `leg`).
+   * @throws RestError REST_BAD_REQUEST, before any request, for digits other than 0-9 * # A-D w
+   */
+  async sendDigits(callId: string, digits: string, leg?: 'aleg' | 'bleg'): Promise<void> {
+    if (!/^[0-9*#A-Dw]{1,64}$/i.test(digits)) throw new RestError('REST_BAD_REQUEST', 'digits must be 1-64 of 0-9, *, #, A-D and w (a pause)');
+    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/DTMF/`, { digits, ...(leg === undefined ? {} : { leg }) });
+  }
+
+  /** Speak text on a live call (`POST .../Call/{id}/Speak/`). */
+  async speak(callId: string, text: string, options: SpeakOptions = {}): Promise<void> {
+    if (text.trim() === '') throw new RestError('REST_BAD_REQUEST', 'speak() needs some text');
+    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/Speak/`, { text, ...definedOnly(options) });
+  }
+
+  /** Play audio URLs on a live call (`POST .../Call/{id}/Play/`, `urls` comma-separated). */
+  async play(callId: string, urls: string | readonly string[], options: PlayOptions = {}): Promise<void> {
+    const list = typeof urls === 'string' ? urls : urls.join(',');
+    if (list.trim() === '') throw new RestError('REST_BAD_REQUEST', 'play() needs at least one URL');
+    await this.#request('POST', `/Call/${encodeURIComponent(callId)}/Play/`, { urls: list, ...definedOnly(options) });
   }
 
   /** Stop one stream, or every stream of the call when `streamId` is omitted. */
@@ -131,6 +224,14 @@ export class PlivoRestClient {
     }
     throw new RestError('REST_BAD_REQUEST', `Plivo REST answered HTTP ${res.status}: ${text.slice(0, 200)}`, { details });
   }
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function definedOnly(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 // Plivo's answers are a few hundred bytes; anything near this is not Plivo.

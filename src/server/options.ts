@@ -142,7 +142,7 @@ export function resolveOptions(o: ServerOptions): ResolvedOptions {
       throw new ConfigError('CONFIG_INVALID', `publicUrl (PUBLIC_URL) must be an absolute URL like https://agent.example.com (got "${o.publicUrl.slice(0, 80)}")`, { cause });
     }
     if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') {
-      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (Plivo needs wss://)');
+      throw new ConfigError('CONFIG_INVALID', 'publicUrl (PUBLIC_URL) must start with https:// (callwire then gives Plivo wss:// stream URLs)');
     }
     // A loopback public URL is local development (the emulator on this machine): allowed.
     if (publicUrl.protocol === 'http:' && o.insecure !== true && !isLoopbackHost(publicUrl.host)) {

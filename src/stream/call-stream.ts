@@ -26,6 +26,7 @@ import { CLOSE } from './close-codes.js';
 import { Keepalive, type KeepaliveOptions } from './keepalive.js';
 import { type Pacer, sharedPacer } from './pacer.js';
 import { Player } from './player.js';
+import { TrackSequencer, mediaTrack } from './track-sequence.js';
 import { TypedEmitter } from './typed-emitter.js';
 import {
   type CallStreamEvents,
@@ -53,6 +54,8 @@ export interface CallStreamOptions {
   readonly inboundSampleRate?: number;
   /** Target outbound lead, ms (default 300). */
   readonly leadMs?: number;
+  /** How long past its expected playout a checkpoint waits for `playedStream`, ms (default 5000; see PlayerOptions.ackMarginMs). */
+  readonly checkpointAckMarginMs?: number;
   /** Outbound send-buffer bound, bytes (default 256 KiB). */
   readonly maxBufferedBytes?: number;
   /** Keepalive settings, or false to disable. */
@@ -130,17 +133,19 @@ export class CallStream {
   #info: StreamInfo | undefined;
   #player: Player | undefined;
   #decoder: WireDecoder | undefined;
+  /** The outbound track's own decoder: a resampler carries state from frame to frame. */
+  #outDecoder: WireDecoder | undefined;
   #keepalive: Keepalive | undefined;
   #prestart: MediaMessage[] = [];
   #backlog: Backlogged[] | undefined = [];
   #queues = new Set<BoundedQueue<InboundAudioFrame>>();
-  #lastChunk = 0;
-  #audioMs = 0;
+  readonly #tracks = new TrackSequencer();
   #closing: { by: EndedBy; reason: string; error?: CallwireError } | undefined;
   readonly #warned = new LogSampler(64);
   readonly #rate: { readonly perSecond: number; readonly burst: number } | false;
   readonly #messages: TokenBucket | undefined;
   readonly #audioLimit: InboundAudioLimit | undefined;
+  readonly #outboundAudioLimit: InboundAudioLimit | undefined;
   #startTimer: ReturnType<Clock['setTimer']> | undefined;
   #resolveEnded!: (e: EndInfo) => void;
   #startWaiters: { resolve: (i: StreamInfo) => void; reject: (e: Error) => void }[] = [];
@@ -157,6 +162,7 @@ export class CallStream {
     this.#rate = options.inboundRate ?? { perSecond: 1000, burst: 2000 };
     this.#messages = this.#rate === false ? undefined : new TokenBucket(this.#rate.burst, this.#rate.perSecond, this.clock.now());
     this.#audioLimit = options.inboundAudio === false ? undefined : new InboundAudioLimit(options.inboundAudio ?? {}, this.clock.now());
+    this.#outboundAudioLimit = options.inboundAudio === false ? undefined : new InboundAudioLimit(options.inboundAudio ?? {}, this.clock.now());
     this.#events = new TypedEmitter((error, event) => {
       this.#warn(new StreamError('STREAM_LISTENER_FAILED', `a "${String(event)}" listener threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
     });
@@ -170,6 +176,11 @@ export class CallStream {
     if (options.keepalive !== false) {
       this.#keepalive = new Keepalive(this.clock, options.keepalive ?? {}, () => this.#ws.ping(), (silentMs) => {
         this.#end({ by: 'keepalive', reason: `no pong for ${Math.round(silentMs)} ms`, error: new StreamError('STREAM_KEEPALIVE_TIMEOUT', `peer did not answer a ping within ${Math.round(silentMs)} ms`) }, CLOSE.KEEPALIVE_TIMEOUT, true);
+      }, (waitedMs) => {
+        // A late pong is a slow connection, which Plivo rides out (keepalive.ts): report it, go on.
+        this.counters.latePongs++;
+        this.#log.warn({ waitedMs: Math.round(waitedMs) }, 'pong late: the connection is slow');
+        this.#emit({ event: 'degraded', payload: { reason: `no pong ${Math.round(waitedMs)} ms after a ping (slow connection)`, bufferedBytes: this.#ws.bufferedAmount, at: this.clock.now() } });
       });
       this.#keepalive.start();
     }
@@ -252,8 +263,11 @@ export class CallStream {
   }
 
   /**
-   * Hang up the call through Plivo's REST API (closing the socket alone does not end a
-   * call with keepCallAlive). The socket is closed too if Plivo has not closed it within 3 s.
+   * Hang up the call through Plivo's REST API. Closing the socket only ends the stream: with
+   * keepCallAlive="true" Plivo then runs the verbs after `<Stream>` ("Subsequent XML elements
+   * execute only after the stream disconnects", https://docs.plivo.com/docs/voice/xml/audiostream)
+   * and the call ends only if there are none. The socket is closed too if Plivo has not closed
+   * it within 3 s.
    * @throws RestError REST_MISSING_CREDENTIALS when no Auth ID/Token is configured
    */
   async hangup(): Promise<void> {
@@ -281,7 +295,8 @@ export class CallStream {
   }
 
   /**
-   * Close the stream's socket (the call itself continues if Plivo keeps it alive). `error`,
+   * Close the stream's socket: Plivo moves on to the verbs after `<Stream>`, and ends the call
+   * when none follow (see hangup()). `error`,
    * when the stream ends because something failed, is reported in the end info (`ended`).
    */
   close(reason = 'closed by the application', by: EndedBy = 'agent', code: number = CLOSE.NORMAL, error?: CallwireError): void {
@@ -416,6 +431,8 @@ export class CallStream {
       maxBufferedBytes: this.#o.maxBufferedBytes,
       onFrame: (wire, playAt) => this.outboundTap?.frame(wire, playAt),
       onClear: (at) => this.outboundTap?.clear(at),
+      ackMarginMs: this.#o.checkpointAckMarginMs,
+      onAckTimeout: (name, lateMs) => this.#warn(new StreamError('STREAM_CHECKPOINT_UNACKED', `no playedStream for checkpoint "${name.slice(0, 40)}" ${Math.round(lateMs)} ms after its audio should have played; settled without it`)),
       onDegraded: (reason, bufferedBytes) => {
         // Sampled like the coded warnings: a peer that reads slowly on and off starts an episode each time.
         const n = this.#warned.hit('STREAM_BACKPRESSURE');
@@ -446,27 +463,38 @@ export class CallStream {
       this.#warn(new StreamError('STREAM_WRONG_STREAM_ID', 'a media frame for another stream id was dropped'));
       return;
     }
-    const chunk = msg.media.chunk;
-    if (chunk > 0) {
-      if (chunk <= this.#lastChunk) {
-        this.counters.lateFrames++;
-        return; // duplicate or out of order: its moment has passed
-      }
-      if (this.#lastChunk > 0) this.counters.gaps += chunk - this.#lastChunk - 1;
-      this.#lastChunk = chunk;
+    const track = mediaTrack(msg.media.track);
+    if (track === undefined) {
+      this.counters.badFrames++;
+      this.#warn(new ProtocolError('PROTOCOL_INVALID_FIELD', `media.track "${msg.media.track.slice(0, 20)}" is not inbound or outbound; frame dropped`));
+      return;
     }
+    const chunk = msg.media.chunk;
     const wire = msg.audio;
-    const breach = this.#audioLimit?.admit(wire.length, info.format, now);
+    // Each track is a real-time stream of its own (audioTrack="both" sends two seconds of audio a second).
+    const limit = track === 'inbound' ? this.#audioLimit : this.#outboundAudioLimit;
+    const breach = limit?.admit(wire.length, info.format, now);
     if (breach !== undefined) {
       this.#end({ by: 'protocol', reason: breach.reason, error: breach.error }, CLOSE.POLICY, false);
       return;
     }
-    this.counters.framesIn++;
-    this.counters.bytesIn += wire.length;
-    const decoder = this.#decoder as WireDecoder;
-    const pcm = decoder.decode(wire);
     const durationMs = (wire.length / (info.format.bytesPerSample * info.format.sampleRate)) * 1000;
+    // Chunks are numbered per track (see track-sequence.ts).
+    const verdict = this.#tracks.next(track, chunk, durationMs);
+    if (verdict.kind === 'late') {
+      this.counters.lateFrames++;
+      return;
+    }
+    this.counters.gaps += verdict.gap;
+    if (track === 'inbound') {
+      this.counters.framesIn++;
+      this.counters.bytesIn += wire.length;
+    } else this.counters.outboundFramesIn++;
+    if (track === 'outbound' && this.#outDecoder === undefined) this.#outDecoder = new WireDecoder(info.format, this.#o.inboundSampleRate ?? info.format.sampleRate);
+    const decoder = (track === 'inbound' ? this.#decoder : this.#outDecoder) as WireDecoder;
+    const pcm = decoder.decode(wire);
     const frame: InboundAudioFrame = {
+      track,
       pcm,
       sampleRate: decoder.outputRate,
       wire,
@@ -474,11 +502,11 @@ export class CallStream {
       chunk,
       timestamp: msg.media.timestamp,
       receivedAt: now,
-      audioMs: this.#audioMs,
+      audioMs: verdict.audioMs,
       durationMs,
     };
-    this.#audioMs += durationMs;
-    this.#emit({ event: 'audio', payload: frame });
+    // Only the caller's track is what the agent hears; the outbound track is its own stream.
+    this.#emit({ event: track === 'inbound' ? 'audio' : 'outboundAudio', payload: frame });
   }
 
   // ------------------------------------------------------------------ delivery
@@ -586,6 +614,7 @@ export class CallStream {
     this.#keepalive?.stop();
     this.#player?.destroy();
     this.#decoder?.destroy();
+    this.#outDecoder?.destroy();
     const info: EndInfo = { ...end, at: this.clock.now() };
     for (const w of this.#startWaiters) w.reject(new StreamError('STREAM_ENDED', `stream ended before start: ${end.reason}`));
     this.#startWaiters = [];

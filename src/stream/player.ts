@@ -2,7 +2,8 @@
  * The outbound Player of one call: converts audio to the stream's format, cuts it into
  * 20 ms `playAudio` frames, and sends them paced so that audio sent but not yet played at
  * Plivo stays under a target lead (default 300 ms) instead of dumping a whole utterance
- * into Plivo's 40 s buffer. Every item ends with a checkpoint, resolved by `playedStream`;
+ * into Plivo's playout queue (the guide's buffer_overflow; Plivo's documented 40 s buffer is
+ * the slow-connection one, docs/plivo-protocol.md §6). Every item ends with a checkpoint, resolved by `playedStream`;
  * `clear()` reports how much of each item the caller heard (the heard-ledger's input).
  *
  * Playout model: each frame is expected to start playing at max(now, end of the previous
@@ -44,6 +45,16 @@ export interface PlayerOptions {
   readonly onFrame?: (wire: Uint8Array, playAt: number) => void;
   /** Called on every clear (recordings drop the bot audio that will now never play). */
   readonly onClear?: (at: number) => void;
+  /**
+   * How long past its expected playout (plus the measured playout lag) a checkpoint may wait
+   * for `playedStream` before it is settled without one, ms. Default 5000. Plivo emits
+   * playedStream "only if the preceding events were played successfully"
+   * (https://plivo.com/docs/voice/xml/the-stream-element/checkpoint-event): an ack that never
+   * comes must not leave an utterance pending for the rest of the call.
+   */
+  readonly ackMarginMs?: number;
+  /** Called for each checkpoint settled without its ack: its name and how long it waited past its expected playout. */
+  readonly onAckTimeout?: (name: string, lateMs: number) => void;
 }
 
 /** One item's fate in a {@link ClearReport}. */
@@ -179,6 +190,7 @@ export class Player implements Pumpable {
   #degraded = false;
   #destroyed = false;
   #idleWaiters: (() => void)[] = [];
+  #ackTimer: ReturnType<Clock['setTimer']> | undefined;
 
   constructor(options: PlayerOptions) {
     this.#o = options;
@@ -330,6 +342,7 @@ export class Player implements Pumpable {
     if (!this.#destroyed) counters.clears++;
     counters.checkpointsCleared += this.#pending.size;
     this.#pending.clear();
+    this.#disarmAckTimer();
     this.#queue = [];
     this.#qhead = 0;
     this.#queuedMs = 0;
@@ -346,6 +359,7 @@ export class Player implements Pumpable {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.clear();
+    this.#disarmAckTimer();
   }
 
   /** @internal the pacer's tick; see {@link Pumpable}. */
@@ -430,7 +444,43 @@ export class Player implements Pumpable {
     this.#pending.set(name, pending);
     this.#o.counters.checkpointsSent++;
     this.#o.send(serializeOutbound(checkpointMessage(this.#o.streamId, name)));
+    if (this.#ackTimer === undefined) this.#armAckTimer();
   }
+
+  /** When the oldest pending checkpoint gives up on its ack. */
+  #ackDeadline(p: PendingAck): number {
+    return p.expectedEnd + this.#lagMs + (this.#o.ackMarginMs ?? 5000);
+  }
+
+  #armAckTimer(): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const p of this.#pending.values()) next = Math.min(next, this.#ackDeadline(p));
+    if (next === Number.POSITIVE_INFINITY || this.#destroyed) return;
+    this.#ackTimer = this.#o.clock.setTimer(this.#expireAcks, next - this.#o.clock.now());
+  }
+
+  #disarmAckTimer(): void {
+    if (this.#ackTimer !== undefined) this.#o.clock.clearTimer(this.#ackTimer);
+    this.#ackTimer = undefined;
+  }
+
+  // Checkpoints whose audio should long have played are settled as played (the audio was
+  // sent; only the ack is missing), counted and reported, and the call goes on.
+  readonly #expireAcks = (): void => {
+    this.#ackTimer = undefined;
+    const now = this.#o.clock.now();
+    for (const [name, p] of this.#pending) {
+      if (this.#ackDeadline(p) > now) continue;
+      this.#pending.delete(name);
+      this.#o.counters.checkpointsUnacked++;
+      // Not counted in checkpointsPlayed: nobody confirmed it.
+      if (p.item !== undefined) p.item.settle('played', p.item.durationMs);
+      else p.settle?.('played');
+      this.#o.onAckTimeout?.(name, now - p.expectedEnd);
+    }
+    this.#armAckTimer();
+    this.#checkIdle();
+  };
 
   #settleAck(p: PendingAck, status: 'played' | 'cleared'): void {
     if (p.item !== undefined) {

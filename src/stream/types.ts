@@ -21,8 +21,13 @@ export interface StreamInfo {
   readonly startedAt: number;
 }
 
-/** One inbound frame of caller audio. */
+/** One inbound frame of streamed audio (the caller's, unless `track` says outbound). */
 export interface InboundAudioFrame {
+  /**
+   * Which track Plivo streamed it on: `inbound` (the caller) or `outbound` (what the call
+   * plays to the caller), per the Stream XML's `audioTrack`.
+   */
+  readonly track: 'inbound' | 'outbound';
   /** Decoded PCM16 at the rate the application asked for. */
   readonly pcm: Int16Array;
   readonly sampleRate: number;
@@ -34,7 +39,7 @@ export interface InboundAudioFrame {
   readonly timestamp: string;
   /** Monotonic ms (the stream's clock) when the frame was received. */
   readonly receivedAt: number;
-  /** Caller audio position: ms of audio received before this frame. */
+  /** Position on its track: ms of that track's audio received before this frame. */
   readonly audioMs: number;
   /** Duration of this frame in ms. */
   readonly durationMs: number;
@@ -60,9 +65,11 @@ export interface StreamCounters {
   bytesIn: number;
   framesOut: number;
   bytesOut: number;
-  /** Inbound frames missing from the sequence (gaps in sequenceNumber). */
+  /** Frames of the outbound track received (audioTrack outbound/both); not in framesIn. */
+  outboundFramesIn: number;
+  /** Inbound frames missing from the sequence (gaps in each track's chunk numbers). */
   gaps: number;
-  /** Inbound frames that arrived out of order or duplicated. */
+  /** Inbound frames that arrived out of order or duplicated within their track. */
   lateFrames: number;
   /** Frames that failed to parse or were rejected. */
   badFrames: number;
@@ -70,9 +77,13 @@ export interface StreamCounters {
   checkpointsSent: number;
   checkpointsPlayed: number;
   checkpointsCleared: number;
+  /** Checkpoints settled without a playedStream (it never came within the ack margin). */
+  checkpointsUnacked: number;
   clears: number;
   /** Times outbound sending paused because the socket buffer was full. */
   backpressureEvents: number;
+  /** Pings whose pong came later than the keepalive's lateMs (a slow connection). */
+  latePongs: number;
   /** Largest estimated lead of sent-but-unplayed audio (ms). */
   maxLeadMs: number;
 }
@@ -84,6 +95,7 @@ export function newCounters(): StreamCounters {
     bytesIn: 0,
     framesOut: 0,
     bytesOut: 0,
+    outboundFramesIn: 0,
     gaps: 0,
     lateFrames: 0,
     badFrames: 0,
@@ -91,8 +103,10 @@ export function newCounters(): StreamCounters {
     checkpointsSent: 0,
     checkpointsPlayed: 0,
     checkpointsCleared: 0,
+    checkpointsUnacked: 0,
     clears: 0,
     backpressureEvents: 0,
+    latePongs: 0,
     maxLeadMs: 0,
   };
 }
@@ -100,13 +114,16 @@ export function newCounters(): StreamCounters {
 /** Events a CallStream emits, by name. */
 export interface CallStreamEvents {
   start: StreamInfo;
+  /** Caller audio (the inbound track): what the agent hears. */
   audio: InboundAudioFrame;
+  /** The call's own audio (the outbound track, with audioTrack outbound/both), kept apart from the caller's. */
+  outboundAudio: InboundAudioFrame;
   dtmf: { readonly digit: string; readonly at: number };
   /** Plivo acknowledged a checkpoint (`playedStream`). */
   played: { readonly name: string; readonly at: number };
   /** Plivo acknowledged `clearAudio` (`clearedAudio`). */
   cleared: { readonly at: number };
-  /** Outbound audio is backing up (socket buffer over its bound). */
+  /** The connection is slow: outbound audio is backing up (socket buffer over its bound), or a pong is late. */
   degraded: { readonly reason: string; readonly bufferedBytes: number; readonly at: number };
   /** A non-fatal problem: a bad frame, a listener that threw, an unknown event. The call goes on. */
   warning: { readonly error: CallwireError; readonly at: number };

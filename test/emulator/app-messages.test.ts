@@ -122,7 +122,7 @@ describe('playAudio', () => {
 });
 
 describe('the 40 s playout buffer', () => {
-  it('takes 60 s sent at once as DegradedStream at 30/60/90 %, buffer_overflow, then DroppedStream', async () => {
+  it('takes 60 s sent at once as buffer levels 30/60/90 % (no DegradedStream: that is a slow connection), buffer_overflow, then DroppedStream', async () => {
     const { call, s, app } = await connect({ authToken: 'tok' });
     s.send(serializeOutbound(playAudio('mulaw/8000', new Uint8Array(60 * 8000).fill(0x7f))));
     const report = await call.finished;
@@ -133,9 +133,10 @@ describe('the 40 s playout buffer', () => {
     expect(report.streams[0]!.endReason).toBe('buffer_overflow');
     expect(await s.closed).toBe(1011);
     const events = app.callbacks.map((c) => c.params.Event);
-    expect(events).toEqual(['DegradedStream', 'DegradedStream', 'DegradedStream', 'DroppedStream']);
-    expect(app.callbacks.map((c) => c.params.BufferPercent)).toEqual(['30', '60', '90', undefined]);
-    expect(app.callbacks[3]!.params.Error).toBe('buffer_overflow');
+    // DegradedStream is Plivo's slow-connection signal (test/emulator/slow-connection.test.ts),
+    // not the app's own queue filling.
+    expect(events).toEqual(['DroppedStream']);
+    expect(app.callbacks[0]!.params.Error).toBe('buffer_overflow');
     expect(app.callbacks.every((c) => c.signatureValid)).toBe(true);
   });
 

@@ -59,7 +59,8 @@ describe('status callbacks', () => {
   it('posts DroppedStream when the app drops the socket, and StopStream when it closes it normally', async () => {
     const app = open(await startFakeApp({ authToken: TOKEN }));
     const emu = open(new PlivoEmulator({ authToken: TOKEN }));
-    let call = await emu.startCall({ answerUrl: app.answerUrl });
+    // Without a reconnection (Plivo's default retries are tested below), the drop ends the call.
+    let call = await emu.startCall({ answerUrl: app.answerUrl, reconnectDropped: false });
     let s = await app.nextStream();
     await app.callback('StartStream');
     s.ws.terminate();
@@ -76,8 +77,24 @@ describe('status callbacks', () => {
     s.ws.close(1000, 'bye');
     report = await call.finished;
     await app.callback('StopStream');
-    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream' });
+    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream and no verb follows <Stream>: the call ends' });
     expect(report.ok).toBe(true);
+  });
+});
+
+describe('keepCallAlive="true": closing the stream moves the call on', () => {
+  it('to the verbs after <Stream> when there are some; the call ends only when none follow', async () => {
+    const app = open(
+      await startFakeApp({
+        xml: ({ streamUrl }) =>
+          `<?xml version="1.0" encoding="UTF-8"?><Response><Stream bidirectional="true" keepCallAlive="true" contentType="audio/x-mulaw;rate=8000">${streamUrl}</Stream><Speak>Goodbye</Speak></Response>`,
+      }),
+    );
+    const emu = open(new PlivoEmulator());
+    const call = await emu.startCall({ answerUrl: app.answerUrl });
+    (await app.nextStream()).ws.close(1000, 'done');
+    const report = await call.finished;
+    expect(report.hangup).toMatchObject({ by: 'app', reason: 'the app closed the stream: Plivo now runs <Speak>, which the emulator does not emulate' });
   });
 });
 
@@ -85,7 +102,8 @@ describe('Plivo reconnects a dropped stream (reconnectDropped)', () => {
   it('the same call comes back with a new stream id and start; the caller\'s audio goes on; each stream gets its callbacks', async () => {
     const app = open(await startFakeApp({ authToken: TOKEN }));
     const emu = open(new PlivoEmulator({ authToken: TOKEN }));
-    const call = await emu.startCall({ answerUrl: app.answerUrl, reconnectDropped: true });
+    // Reconnecting is the default, as Plivo ("retry the WebSocket connection twice").
+    const call = await emu.startCall({ answerUrl: app.answerUrl });
     const first = await app.nextStream();
     await first.mediaCount(5);
     first.ws.terminate();

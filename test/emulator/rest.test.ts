@@ -78,7 +78,8 @@ describe('REST API', () => {
       objects: { stream_id: string; status: string }[];
     };
     expect(list.meta.total_count).toBe(2);
-    expect(list.objects.map((o) => o.status)).toEqual(['in-progress', 'in-progress']);
+    // plivo-python's fixture (liveCallStreamGetAllResponse.json): a live stream is "initiated".
+    expect(list.objects.map((o) => o.status)).toEqual(['initiated', 'initiated']);
     const one = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/${id}/`, { headers: auth });
     expect(((await one.json()) as { stream_id: string }).stream_id).toBe(id);
     await rest.stopStream(call.callId, id);
@@ -88,6 +89,67 @@ describe('REST API', () => {
     // Stopping every stream leaves nothing to run: the call ends.
     await rest.stopStream(call.callId);
     expect((await call.finished).hangup.by).toBe('api');
+  });
+
+  it('transfers legs=both with bleg_url and bleg_method; refuses the B leg without a URL', async () => {
+    const { baseUrl, rest, call, app } = await setup();
+    // The client refuses before sending anything.
+    expect(await codeOf(rest.transfer(call.callId, { legs: 'both', alegUrl: app.answerUrl }))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.transfer(call.callId, { legs: 'bleg' }))).toBe('REST_BAD_REQUEST');
+    expect(eventsOf(call.timeline, 'rest')).toEqual([]);
+    // The emulator, like Plivo, refuses legs=both without bleg_url.
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}`, 'content-type': 'application/json' };
+    const bare = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { method: 'POST', headers: auth, body: JSON.stringify({ legs: 'both', aleg_url: app.answerUrl }) });
+    expect(bare.status).toBe(400);
+    await rest.transfer(call.callId, { legs: 'both', alegUrl: `${app.answerUrl}?leg=a`, blegUrl: 'https://example.com/b-leg.xml', blegMethod: 'GET' });
+    await until(() => eventsOf(call.timeline, 'transfer')[0], 'the transfer');
+    expect(eventsOf(call.timeline, 'transfer')[0]).toMatchObject({ url: `${app.answerUrl}?leg=a`, legs: 'both', blegUrl: 'https://example.com/b-leg.xml' });
+    await app.nextStream();
+    await call.hangup();
+  });
+
+  it('replies as plivo-python\'s fixtures: 201 "audio streaming started", a live call under ?status=live', async () => {
+    const { baseUrl, call, app } = await setup();
+    const auth = { authorization: `Basic ${Buffer.from(`${AUTH_ID}:${TOKEN}`).toString('base64')}`, 'content-type': 'application/json' };
+    const started = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/`, { method: 'POST', headers: auth, body: JSON.stringify({ service_url: app.streamUrl }) });
+    expect(started.status).toBe(201);
+    expect(await started.json()).toMatchObject({ api_id: expect.any(String), message: 'audio streaming started', stream_id: expect.any(String) });
+    await app.nextStream();
+    const live = await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/?status=live`, { headers: auth });
+    expect(live.status).toBe(200);
+    const body = (await live.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['api_id', 'call_status', 'call_uuid', 'caller_name', 'direction', 'from', 'request_uuid', 'session_start', 'to']);
+    expect(body).toMatchObject({ call_status: 'in-progress', call_uuid: call.callId, request_uuid: call.callId, from: call.from, to: call.to });
+    expect(String(body.session_start)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    // Without ?status=live Plivo serves finished calls' records only.
+    expect((await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/`, { headers: auth })).status).toBe(404);
+    const list = (await (await fetch(`${baseUrl}/v1/Account/${AUTH_ID}/Call/${call.callId}/Stream/`, { headers: auth })).json()) as { meta: Record<string, unknown> };
+    expect(list.meta).toMatchObject({ count: 2, limit: 20, offset: 0, next: null, previous: null });
+    await call.hangup();
+  });
+
+  it('gets and lists streams, sends status_callback_method, DTMF, Speak and Play in the SDKs\' request shapes', async () => {
+    const { rest, call, app, emu } = await setup();
+    const id = await rest.startStream(call.callId, { serviceUrl: app.streamUrl, statusCallbackUrl: 'https://example.com/cb', statusCallbackMethod: 'GET' });
+    await app.nextStream();
+    const started = emu.restLog.find((e) => e.method === 'POST' && e.path.endsWith('/Stream/'));
+    expect(started?.params).toMatchObject({ service_url: app.streamUrl, status_callback_url: 'https://example.com/cb', status_callback_method: 'GET' });
+    expect(await rest.getStream(call.callId, id)).toMatchObject({ stream_id: id, call_uuid: call.callId, service_url: app.streamUrl });
+    expect((await rest.listStreams(call.callId)).map((s) => s.stream_id)).toEqual([call.streamIds[0], id]);
+    await rest.sendDigits(call.callId, '12#', 'aleg');
+    await rest.speak(call.callId, 'Please hold.', { voice: 'WOMAN', language: 'en-US', legs: 'aleg', loop: false });
+    await rest.play(call.callId, ['https://example.com/a.mp3', 'https://example.com/b.mp3'], { legs: 'both', mix: true });
+    const byPath = (tail: string) => emu.restLog.find((e) => e.path.endsWith(tail));
+    expect(byPath('/DTMF/')).toMatchObject({ method: 'POST', status: 202, params: { digits: '12#', leg: 'aleg' } });
+    expect(byPath('/Speak/')).toMatchObject({ method: 'POST', status: 202, params: { text: 'Please hold.', voice: 'WOMAN', language: 'en-US', legs: 'aleg', loop: 'false' } });
+    expect(byPath('/Play/')).toMatchObject({ method: 'POST', status: 202, params: { urls: 'https://example.com/a.mp3,https://example.com/b.mp3', legs: 'both', mix: 'true' } });
+    // Refused before any request: bad digits, empty text, no URL.
+    const before = emu.restLog.length;
+    expect(await codeOf(rest.sendDigits(call.callId, '12x'))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.speak(call.callId, '  '))).toBe('REST_BAD_REQUEST');
+    expect(await codeOf(rest.play(call.callId, []))).toBe('REST_BAD_REQUEST');
+    expect(emu.restLog.length).toBe(before);
+    await call.hangup();
   });
 
   it('answers 404 for unknown calls, 400 for bad stream parameters, 405 and 413 where due', async () => {

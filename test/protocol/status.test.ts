@@ -17,6 +17,15 @@ describe('parseStreamStatus', () => {
     expect(parseStreamStatus({ event: 'StopStream', streamid: 'lower' })).toMatchObject({ event: 'StopStream', streamId: 'lower' });
   });
 
+  it('reads the undocumented names under any casing or separator, and event names loosely; keeps unknown fields verbatim', () => {
+    const fields = { EVENT: 'degraded_stream', stream_uuid: 's9', Call_Uuid: 'c9', 'Buffer-Percentage': '60%', event_time: 't', PlivoNewField: 'kept as posted' };
+    const e = parseStreamStatus(fields);
+    expect(e).toMatchObject({ event: 'DegradedStream', streamId: 's9', callId: 'c9', timestamp: 't', bufferPercent: 60 });
+    expect(e.fields).toEqual(fields);
+    expect(parseStreamStatus({ event: 'stream-dropped', error_message: 'slow connection' })).toMatchObject({ event: 'DroppedStream', reason: 'slow connection' });
+    expect(parseStreamStatus({ Event: 'STARTSTREAM', StreamId: 'a' })).toMatchObject({ event: 'StartStream', streamId: 'a' });
+  });
+
   it('returns unknown for anything else, flattening repeated keys; never throws', () => {
     expect(parseStreamStatus({ Event: ['PlayedStream', 'x'], StreamId: 's' })).toMatchObject({ event: 'unknown', name: 'PlayedStream', streamId: 's' });
     expect(parseStreamStatus({})).toMatchObject({ event: 'unknown', name: '' });

@@ -51,6 +51,17 @@ describe('streamXml', () => {
     expect(info.format?.name).toBe('l16/16000');
   });
 
+  it('refuses ws:// by default without claiming Plivo does: Plivo accepts ws:// and wss://', () => {
+    let message = '';
+    try {
+      streamXml({ url: 'ws://h/s', format: 'mulaw/8000' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('Plivo accepts it');
+    expect(message).not.toMatch(/Plivo (requires|needs|only)/);
+  });
+
   it('refuses what Plivo would reject, with stable codes', () => {
     const base = { url: 'wss://h/s', format: 'mulaw/8000' } as const;
     expect(code(() => streamXml({ ...base, url: 'ws://h/s' }))).toBe('XML_INSECURE_URL');

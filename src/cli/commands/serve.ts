@@ -48,7 +48,7 @@ export function serverOptionsFrom(cfg: ServeConfig, logger: Logger): ServerOptio
     drainTimeoutMs: cfg.drainTimeoutMs,
     leadMs: cfg.leadMs,
     limits: { maxStreams: cfg.maxStreams },
-    keepalive: { intervalMs: cfg.pingIntervalMs },
+    keepalive: { intervalMs: cfg.pingIntervalMs, timeoutMs: cfg.pongTimeoutMs },
     alerts: { webhookUrl: cfg.alertWebhook },
     logger,
   };
@@ -73,6 +73,7 @@ export function serveCommand(): Command {
     .option('--lead-ms <ms>', 'target outbound audio lead at Plivo (env LEAD_MS, default 300)')
     .option('--max-streams <n>', 'concurrent stream limit (env MAX_STREAMS, default 500)')
     .option('--ping-interval <seconds>', 'WebSocket ping period (env PING_INTERVAL, default 10)')
+    .option('--pong-timeout <seconds>', 'close a stream whose pong is this late (env PONG_TIMEOUT, default 40: Plivo\'s slow-connection buffer)')
     .addOption(new Option('--log-level <level>', 'log level (env LOG_LEVEL)').choices(LOG_LEVELS))
     .option('--log-full-numbers', 'log phone numbers in full; by default only their last 4 digits (env LOG_FULL_NUMBERS)')
     .option('--db <path>', 'SQLite file for stream records (env CALLWIRE_DB, default data/callwire.db)')
