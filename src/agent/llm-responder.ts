@@ -4,7 +4,7 @@
  * the context gets what the caller heard: all of it, or after a barge-in (or an LLM failure
  * mid-reply) only the heard part, marked interrupted.
  */
-import type { LlmProvider } from '../providers/types.js';
+import type { LlmProvider, ProviderMetric } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
 import type { FillerOptions } from './config.js';
 import { type LlmTurnEvent, llmTurn } from './llm-turn.js';
@@ -27,6 +27,8 @@ export interface LlmResponderDeps {
   readonly onToolCall: (call: ToolCall, outcome: ToolOutcome, ms: number) => void;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** Provider figures of each completion (failovers). */
+  readonly onMetric?: (metric: ProviderMetric) => void;
 }
 
 /** The filler when none is configured (synthesized at start-up with the other fixed phrases). */
@@ -113,6 +115,7 @@ export class LlmResponder implements Responder {
       onToolCall: d.onToolCall,
       temperature: d.temperature,
       maxTokens: d.maxTokens,
+      onMetric: d.onMetric,
     });
   }
 }
