@@ -12,6 +12,7 @@ import { ElevenLabsTts } from '../providers/elevenlabs/index.js';
 import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import { echoHandler } from './echo.js';
+import { members, withFallbacks } from './fallback-env.js';
 import type { StreamHandler } from '../server/options.js';
 import { builtinAgent } from './builtin.js';
 import { type Agent, defineAgent } from './define-agent.js';
@@ -68,18 +69,19 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
   const model = env.LLM_MODEL || 'gpt-4o-mini';
   const llm = new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
   const voice = ttsFromEnv(env) as { tts: TtsProvider; label: string };
+  // Fallback chains (src/agent/fallback-env.ts), when their variables are set.
+  const chained = withFallbacks(env, { stt, llm, tts: voice.tts }, model);
   const agent = defineAgent({
     instructions: env.AGENT_INSTRUCTIONS || DEFAULT_INSTRUCTIONS,
     greeting: env.AGENT_GREETING || 'Hello! How can I help you today?',
-    stt,
-    llm,
-    tts: voice.tts,
+    ...chained.providers,
   });
+  const notes = chained.notes.length > 0 ? `; ${chained.notes.join('; ')}` : '';
   return {
     kind: 'ai',
-    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice) because its API keys are set`,
+    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
     agent,
-    providers: { stt, llm, tts: voice.tts },
+    providers: chained.providers,
   };
 }
 
@@ -92,7 +94,12 @@ export async function verifyProviders(selected: SelectedAgent, warn: (message: s
   const p = selected.providers;
   if (p === undefined) return;
   const signal = AbortSignal.timeout(timeoutMs);
-  const results = await Promise.allSettled([p.stt.verify?.(signal), p.llm.verify?.(signal), p.tts.verify?.(signal)]);
+  // Each member of a fallback chain is checked: a bad backup key fails at start too.
+  const all = [...members(p.stt), ...members(p.llm), ...members(p.tts)] as { verify?(signal: AbortSignal): Promise<void> }[];
+  // Retry backoffs run on unref'd timers: with nothing else open yet, an unreachable provider
+  // would let the process exit mid-verify (code 13, unsettled top-level await). Hold it open.
+  const hold = setTimeout(() => {}, timeoutMs);
+  const results = await Promise.allSettled(all.map((x) => x.verify?.(signal))).finally(() => clearTimeout(hold));
   for (const r of results) {
     if (r.status === 'fulfilled') continue;
     const e = r.reason;
