@@ -16,6 +16,8 @@ import { ElevenLabsTts } from '../src/providers/elevenlabs/index.js';
 import { AnthropicLlm } from '../src/providers/anthropic/index.js';
 import { OpenAiLlm, OpenAiTts } from '../src/providers/openai/index.js';
 import { startFakeAnthropic } from '../src/testing/fakes/anthropic.js';
+import { startFakeGemini } from '../src/testing/fakes/gemini.js';
+import { GeminiLlm } from '../src/providers/gemini/index.js';
 import type { AudioSpec, SttEvent, TtsSession } from '../src/providers/types.js';
 import { startFakeCartesia, startFakeDeepgram, startFakeElevenLabs, startFakeOpenAi, syntheticSpeech } from '../src/testing/index.js';
 
@@ -124,6 +126,36 @@ const never = new AbortController().signal;
           method: 'POST',
           headers: { 'x-api-key': fake.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'claude-3-5-haiku-20241022', max_tokens: 64, messages, stream: true }),
+        });
+        return firstSeen(res, t0, '"text":"Hello');
+      },
+    ),
+  );
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- Gemini
+{
+  const fake = await startFakeGemini({ ttftMs: DELAY });
+  const llm = new GeminiLlm({ model: 'gemini-2.0-flash', baseUrl: fake.baseUrl, apiKey: fake.apiKey, env: {} });
+  await llm.warm(never);
+  const messages = [{ role: 'user' as const, content: 'hi' }];
+  fake.otherwise({ text: 'Hello there.' });
+  rows.push(
+    await measure(
+      'Gemini streamGenerateContent (SSE): request -> first token',
+      async () => {
+        const t0 = performance.now();
+        let first = 0;
+        for await (const e of llm.chat({ messages, signal: never })) if (e.type === 'text' && first === 0) first = performance.now() - t0;
+        return first;
+      },
+      async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${fake.baseUrl}/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse`, {
+          method: 'POST',
+          headers: { 'x-goog-api-key': fake.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
         });
         return firstSeen(res, t0, '"text":"Hello');
       },

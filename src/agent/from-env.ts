@@ -13,7 +13,7 @@ import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import { echoHandler } from './echo.js';
 import { members, withFallbacks } from './fallback-env.js';
-import { anthropicFromEnv } from './vendors-env.js';
+import { nativeLlmFromEnv } from './vendors-env.js';
 import type { StreamHandler } from '../server/options.js';
 import { builtinAgent } from './builtin.js';
 import { type Agent, defineAgent } from './define-agent.js';
@@ -52,7 +52,7 @@ function ttsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
 export function missingForAi(env: Env): string[] {
   const missing: string[] = [];
   if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
-  if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, or ANTHROPIC_API_KEY)');
+  if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY') && !has(env, 'GEMINI_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, ANTHROPIC_API_KEY or GEMINI_API_KEY)');
   if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY')) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
   return missing;
 }
@@ -67,10 +67,10 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
     return { kind: 'builtin', reason: `the built-in agent (no API keys needed); for the AI agent set ${missing.join(', ')}`, agent: builtinAgent() };
   }
   const stt = new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
-  // Anthropic when asked for (src/agent/vendors-env.ts), else any OpenAI-compatible server.
-  const anthropic = anthropicFromEnv(env);
-  const model = anthropic?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
-  const llm = anthropic?.llm ?? new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
+  // Anthropic or Gemini when asked for (src/agent/vendors-env.ts), else any OpenAI-compatible server.
+  const native = nativeLlmFromEnv(env);
+  const model = native?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
+  const llm = native?.llm ?? new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
   const voice = ttsFromEnv(env) as { tts: TtsProvider; label: string };
   // Fallback chains (src/agent/fallback-env.ts), when their variables are set.
   const chained = withFallbacks(env, { stt, llm, tts: voice.tts }, model);

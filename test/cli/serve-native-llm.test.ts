@@ -1,10 +1,11 @@
-// `callwire serve --agent ai` with ANTHROPIC_API_KEY as the only LLM key runs the native
-// Anthropic client (against the fake Messages API), and a rejected key stops start-up.
+// `callwire serve --agent ai` with ANTHROPIC_API_KEY (or GEMINI_API_KEY) as the only LLM key
+// runs the native client against its fake, and a rejected key stops start-up.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCall } from '../../src/emulator/index.js';
 import { type FakeAnthropic, startFakeAnthropic } from '../../src/testing/fakes/anthropic.js';
 import { type FakeDeepgram, startFakeDeepgram } from '../../src/testing/fakes/deepgram.js';
 import { type FakeElevenLabs, startFakeElevenLabs } from '../../src/testing/fakes/elevenlabs.js';
+import { startFakeGemini } from '../../src/testing/fakes/gemini.js';
 import { type Spawned, runCli, spawnCli } from '../support/cli.js';
 
 let fakes: { dg: FakeDeepgram; an: FakeAnthropic; el: FakeElevenLabs } | undefined;
@@ -25,6 +26,7 @@ async function env() {
     CARTESIA_API_KEY: '',
     LLM_PROVIDER: '',
     LLM_MODEL: '',
+    GEMINI_API_KEY: '',
     CALLWIRE_AGENT: '',
     DEEPGRAM_API_KEY: fakes.dg.apiKey,
     DEEPGRAM_BASE_URL: fakes.dg.url,
@@ -62,5 +64,27 @@ describe('callwire serve: Anthropic from the environment', () => {
     expect(r.output).toContain('PROVIDER_AUTH_FAILED');
     expect(r.output).toContain('ANTHROPIC_API_KEY');
     expect(r.output).not.toContain('sk-ant-wrong-0123456789abcdef');
+  });
+
+  it('GEMINI_API_KEY alone: the AI agent answers through the native Gemini client', async () => {
+    const gm = await startFakeGemini();
+    try {
+      const e = { ...(await env()), ANTHROPIC_API_KEY: '', GEMINI_API_KEY: gm.apiKey, GEMINI_BASE_URL: gm.baseUrl };
+      gm.when(/close/, { text: 'We close at nine tonight.' });
+      proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-store', '--agent', 'ai'], e);
+      await proc.waitFor(/serving the AI agent \(Deepgram STT, gemini-2.0-flash at http:\/\/127\.0\.0\.1/);
+      const [, base] = await proc.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const call = await startCall({ answerUrl: `${base}/plivo/answer` });
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(400, { timeoutMs: 20_000 });
+      await call.say('what time do you close');
+      await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      await call.waitForBotSilence(500, { timeoutMs: 20_000 });
+      expect((await call.hangup()).ok).toBe(true);
+      expect(gm.requests.entries.at(-1)?.lastUser).toBe('what time do you close');
+      expect(fakes?.el.texts).toContain('We close at nine tonight.');
+    } finally {
+      await gm.close();
+    }
   });
 });
