@@ -18,6 +18,8 @@ import { OpenAiLlm, OpenAiTts } from '../src/providers/openai/index.js';
 import { startFakeAnthropic } from '../src/testing/fakes/anthropic.js';
 import { startFakeGemini } from '../src/testing/fakes/gemini.js';
 import { GeminiLlm } from '../src/providers/gemini/index.js';
+import { DeepgramAuraTts } from '../src/providers/deepgram-aura/index.js';
+import { startFakeDeepgramAura } from '../src/testing/fakes/deepgram-aura.js';
 import type { AudioSpec, SttEvent, TtsSession } from '../src/providers/types.js';
 import { startFakeCartesia, startFakeDeepgram, startFakeElevenLabs, startFakeOpenAi, syntheticSpeech } from '../src/testing/index.js';
 
@@ -285,6 +287,43 @@ const open = { preferred: [MULAW], signal: never, callId: 'b', streamId: 'b', no
       (m, id) => m.type === 'done' && m.context_id === id,
     ),
   );
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- Deepgram Aura
+{
+  const fake = await startFakeDeepgramAura({ ttfbMs: DELAY });
+  const session = await new DeepgramAuraTts({ apiKey: fake.apiKey, baseUrl: fake.url, env: {} }).open(open);
+  const raw = new WebSocket(`${fake.url}/v1/speak?model=aura-2-thalia-en&encoding=mulaw&sample_rate=8000`, { headers: { authorization: `Token ${fake.apiKey}` } });
+  await new Promise((r) => raw.once('open', r));
+  rows.push(
+    await measure(
+      'Deepgram Aura WS: text sent -> first audio',
+      async () => {
+        const t0 = performance.now();
+        let first = 0;
+        for await (const c of session.synthesize('Hello there.', { signal: never })) if (first === 0 && c.length > 0) first = performance.now() - t0;
+        return first;
+      },
+      () =>
+        new Promise<number>((resolve) => {
+          const t0 = performance.now();
+          let first = 0;
+          const on = (data: Buffer, isBinary: boolean): void => {
+            if (isBinary && first === 0) first = performance.now() - t0;
+            if (!isBinary && String(data).includes('Flushed')) {
+              raw.off('message', on);
+              resolve(first);
+            }
+          };
+          raw.on('message', on);
+          raw.send(JSON.stringify({ type: 'Speak', text: 'Hello there.' }));
+          raw.send(JSON.stringify({ type: 'Flush' }));
+        }),
+    ),
+  );
+  raw.close();
+  await session.close();
   await fake.close();
 }
 

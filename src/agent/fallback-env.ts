@@ -5,13 +5,14 @@
  *   with `DEEPGRAM_FALLBACK_API_KEY` (default `DEEPGRAM_API_KEY`);
  * - `LLM_FALLBACK_BASE_URL`: a second OpenAI-compatible server, with `LLM_FALLBACK_MODEL`
  *   (default the primary's model) and `LLM_FALLBACK_API_KEY` (none needed for a local server);
- * - `TTS_FALLBACK`: backup voices in order, from `elevenlabs`, `cartesia`, `openai`, each
+ * - `TTS_FALLBACK`: backup voices in order, from `elevenlabs`, `cartesia`, `openai`, `deepgram-aura`, each
  *   needing its own key;
  * - `FALLBACK_TIMEOUT_MS`: the chains' first-result budget (default 2000).
  */
 import { ConfigError } from '../errors.js';
 import { CartesiaTts } from '../providers/cartesia/index.js';
 import { DeepgramStt } from '../providers/deepgram/index.js';
+import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { ElevenLabsTts } from '../providers/elevenlabs/index.js';
 import { fallback } from '../providers/fallback/index.js';
 import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
@@ -35,6 +36,7 @@ const VOICES: Record<string, { readonly key: string; readonly make: (env: Env) =
   elevenlabs: { key: 'ELEVENLABS_API_KEY', make: (env) => new ElevenLabsTts({ env, voiceId: set(env, 'ELEVENLABS_VOICE_ID') }) },
   cartesia: { key: 'CARTESIA_API_KEY', make: (env) => new CartesiaTts({ env, voiceId: set(env, 'CARTESIA_VOICE_ID') }) },
   openai: { key: 'OPENAI_API_KEY', make: (env) => new OpenAiTts({ env }) },
+  'deepgram-aura': { key: 'DEEPGRAM_API_KEY', make: (env) => new DeepgramAuraTts({ env }) },
 };
 
 /**
@@ -67,7 +69,7 @@ export function withFallbacks(env: Env, p: AiProviders, model: string): { provid
   if (voices.length > 0) {
     const backups = voices.map((v) => {
       const voice = VOICES[v];
-      if (voice === undefined) throw new ConfigError('CONFIG_INVALID', `TTS_FALLBACK lists "${v}"; use elevenlabs, cartesia or openai`);
+      if (voice === undefined) throw new ConfigError('CONFIG_INVALID', `TTS_FALLBACK lists "${v}"; use elevenlabs, cartesia, openai or deepgram-aura`);
       if (set(env, voice.key) === undefined) throw new ConfigError('CONFIG_MISSING', `TTS_FALLBACK lists ${v}, which needs ${voice.key}`);
       return voice.make(env);
     });

@@ -13,7 +13,7 @@ import { OpenAiLlm, OpenAiTts } from '../providers/openai/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import { echoHandler } from './echo.js';
 import { members, withFallbacks } from './fallback-env.js';
-import { nativeLlmFromEnv } from './vendors-env.js';
+import { auraFromEnv, nativeLlmFromEnv, wantsAura } from './vendors-env.js';
 import type { StreamHandler } from '../server/options.js';
 import { builtinAgent } from './builtin.js';
 import { type Agent, defineAgent } from './define-agent.js';
@@ -53,7 +53,7 @@ export function missingForAi(env: Env): string[] {
   const missing: string[] = [];
   if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
   if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY') && !has(env, 'GEMINI_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, ANTHROPIC_API_KEY or GEMINI_API_KEY)');
-  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY')) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
+  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY') && !wantsAura(env)) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
   return missing;
 }
 
@@ -71,7 +71,7 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
   const native = nativeLlmFromEnv(env);
   const model = native?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
   const llm = native?.llm ?? new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
-  const voice = ttsFromEnv(env) as { tts: TtsProvider; label: string };
+  const voice = (auraFromEnv(env) ?? ttsFromEnv(env)) as { tts: TtsProvider; label: string };
   // Fallback chains (src/agent/fallback-env.ts), when their variables are set.
   const chained = withFallbacks(env, { stt, llm, tts: voice.tts }, model);
   const agent = defineAgent({

@@ -4,11 +4,13 @@
  * `LLM_PROVIDER=anthropic`, or when `ANTHROPIC_API_KEY` is the only LLM key set (model
  * default `claude-3-5-haiku-latest`, endpoint `ANTHROPIC_BASE_URL`); Gemini likewise with
  * `LLM_PROVIDER=gemini` or `GEMINI_API_KEY` alone (default `gemini-2.0-flash`,
- * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model.
+ * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model. `TTS_PROVIDER=deepgram-aura` speaks with
+ * Deepgram Aura on the Deepgram key (voice `DEEPGRAM_TTS_MODEL`, default `aura-2-thalia-en`).
  */
 import { AnthropicLlm } from '../providers/anthropic/index.js';
+import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { GeminiLlm } from '../providers/gemini/index.js';
-import type { LlmProvider } from '../providers/types.js';
+import type { LlmProvider, TtsProvider } from '../providers/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,4 +29,14 @@ export function nativeLlmFromEnv(env: Env): { llm: LlmProvider & { readonly base
     return { llm: new GeminiLlm({ env, model }), model };
   }
   return undefined;
+}
+
+/** Whether the environment asks for Deepgram Aura as the voice. */
+export function wantsAura(env: Env): boolean {
+  return (env.TTS_PROVIDER ?? '').trim().toLowerCase() === 'deepgram-aura';
+}
+
+/** Deepgram Aura as the voice when `TTS_PROVIDER=deepgram-aura`, else undefined. */
+export function auraFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
+  return wantsAura(env) ? { tts: new DeepgramAuraTts({ env }), label: 'Deepgram Aura' } : undefined;
 }

@@ -6,6 +6,7 @@ import { type FakeAnthropic, startFakeAnthropic } from '../../src/testing/fakes/
 import { type FakeDeepgram, startFakeDeepgram } from '../../src/testing/fakes/deepgram.js';
 import { type FakeElevenLabs, startFakeElevenLabs } from '../../src/testing/fakes/elevenlabs.js';
 import { startFakeGemini } from '../../src/testing/fakes/gemini.js';
+import { startFakeDeepgramAura } from '../../src/testing/fakes/deepgram-aura.js';
 import { type Spawned, runCli, spawnCli } from '../support/cli.js';
 
 let fakes: { dg: FakeDeepgram; an: FakeAnthropic; el: FakeElevenLabs } | undefined;
@@ -27,6 +28,7 @@ async function env() {
     LLM_PROVIDER: '',
     LLM_MODEL: '',
     GEMINI_API_KEY: '',
+    TTS_PROVIDER: '',
     CALLWIRE_AGENT: '',
     DEEPGRAM_API_KEY: fakes.dg.apiKey,
     DEEPGRAM_BASE_URL: fakes.dg.url,
@@ -37,6 +39,17 @@ async function env() {
   };
 }
 
+/** Greeting heard, the question asked, the answer heard, hang up cleanly. */
+async function converse(base: string): Promise<void> {
+  const call = await startCall({ answerUrl: `${base}/plivo/answer` });
+  await call.waitForBotSpeech({ timeoutMs: 20_000 });
+  await call.waitForBotSilence(400, { timeoutMs: 20_000 });
+  await call.say('what time do you close');
+  await call.waitForBotSpeech({ timeoutMs: 20_000 });
+  await call.waitForBotSilence(500, { timeoutMs: 20_000 });
+  expect((await call.hangup()).ok).toBe(true);
+}
+
 describe('callwire serve: Anthropic from the environment', () => {
   it('ANTHROPIC_API_KEY alone: the AI agent answers through the native Messages client, system prompt cached', async () => {
     const e = await env();
@@ -44,13 +57,7 @@ describe('callwire serve: Anthropic from the environment', () => {
     proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-store', '--agent', 'ai'], e);
     await proc.waitFor(/serving the AI agent \(Deepgram STT, claude-3-5-haiku-latest at http:\/\/127\.0\.0\.1/);
     const [, base] = await proc.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const call = await startCall({ answerUrl: `${base}/plivo/answer` });
-    await call.waitForBotSpeech({ timeoutMs: 20_000 });
-    await call.waitForBotSilence(400, { timeoutMs: 20_000 });
-    await call.say('what time do you close');
-    await call.waitForBotSpeech({ timeoutMs: 20_000 });
-    await call.waitForBotSilence(500, { timeoutMs: 20_000 });
-    expect((await call.hangup()).ok).toBe(true);
+    await converse(base as string);
     const req = fakes?.an.requests.entries.at(-1);
     expect(req?.lastUser).toBe('what time do you close');
     expect(JSON.stringify(req?.body.system)).toContain('"cache_control":{"type":"ephemeral"}');
@@ -74,17 +81,27 @@ describe('callwire serve: Anthropic from the environment', () => {
       proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-store', '--agent', 'ai'], e);
       await proc.waitFor(/serving the AI agent \(Deepgram STT, gemini-2.0-flash at http:\/\/127\.0\.0\.1/);
       const [, base] = await proc.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      const call = await startCall({ answerUrl: `${base}/plivo/answer` });
-      await call.waitForBotSpeech({ timeoutMs: 20_000 });
-      await call.waitForBotSilence(400, { timeoutMs: 20_000 });
-      await call.say('what time do you close');
-      await call.waitForBotSpeech({ timeoutMs: 20_000 });
-      await call.waitForBotSilence(500, { timeoutMs: 20_000 });
-      expect((await call.hangup()).ok).toBe(true);
+      await converse(base as string);
       expect(gm.requests.entries.at(-1)?.lastUser).toBe('what time do you close');
       expect(fakes?.el.texts).toContain('We close at nine tonight.');
     } finally {
       await gm.close();
+    }
+  });
+
+  it('TTS_PROVIDER=deepgram-aura: the caller hears the answer in the Aura voice, on the Deepgram key', async () => {
+    const aura = await startFakeDeepgramAura();
+    try {
+      const e = { ...(await env()), TTS_PROVIDER: 'deepgram-aura', DEEPGRAM_TTS_BASE_URL: aura.url, ELEVENLABS_API_KEY: '' };
+      fakes?.an.when(/close/, { text: 'We close at nine tonight.' });
+      proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--no-store', '--agent', 'ai'], e);
+      await proc.waitFor(/Deepgram Aura voice/);
+      const [, base] = await proc.waitFor(/callwire listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await converse(base as string);
+      expect(aura.segments.entries.map((x) => x.text)).toContain('We close at nine tonight.');
+      expect(aura.connections.entries.find((c) => c.outcome === 'accepted')?.query).toMatchObject({ encoding: 'mulaw', sample_rate: '8000' });
+    } finally {
+      await aura.close();
     }
   });
 });
