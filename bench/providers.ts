@@ -13,7 +13,13 @@ import { pcmToSpec } from '../src/providers/audio-spec.js';
 import { CartesiaTts } from '../src/providers/cartesia/index.js';
 import { DeepgramStt } from '../src/providers/deepgram/index.js';
 import { ElevenLabsTts } from '../src/providers/elevenlabs/index.js';
+import { AnthropicLlm } from '../src/providers/anthropic/index.js';
 import { OpenAiLlm, OpenAiTts } from '../src/providers/openai/index.js';
+import { startFakeAnthropic } from '../src/testing/fakes/anthropic.js';
+import { startFakeGemini } from '../src/testing/fakes/gemini.js';
+import { GeminiLlm } from '../src/providers/gemini/index.js';
+import { DeepgramAuraTts } from '../src/providers/deepgram-aura/index.js';
+import { startFakeDeepgramAura } from '../src/testing/fakes/deepgram-aura.js';
 import type { AudioSpec, SttEvent, TtsSession } from '../src/providers/types.js';
 import { startFakeCartesia, startFakeDeepgram, startFakeElevenLabs, startFakeOpenAi, syntheticSpeech } from '../src/testing/index.js';
 
@@ -51,6 +57,21 @@ async function measure(name: string, ours: () => Promise<number>, raw: () => Pro
   return row;
 }
 
+/** Raw client: read the whole SSE body; when `marker` first appeared, ms after `t0`. */
+async function firstSeen(res: Response, t0: number, marker: string): Promise<number> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  let first = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+    if (first === 0 && text.includes(marker)) first = performance.now() - t0;
+  }
+  return first;
+}
+
 const rows: Row[] = [];
 const never = new AbortController().signal;
 
@@ -78,17 +99,67 @@ const never = new AbortController().signal;
           headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
         });
-        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-        const dec = new TextDecoder();
-        let text = '';
+        return firstSeen(res, t0, '"content":"Hello');
+      },
+    ),
+  );
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- Anthropic
+{
+  const fake = await startFakeAnthropic({ ttftMs: DELAY });
+  const llm = new AnthropicLlm({ model: 'claude-3-5-haiku-20241022', baseUrl: fake.baseUrl, apiKey: fake.apiKey, env: {} });
+  await llm.warm(never);
+  const messages = [{ role: 'user' as const, content: 'hi' }];
+  fake.otherwise({ text: 'Hello there.' });
+  rows.push(
+    await measure(
+      'Anthropic Messages (SSE): request -> first token',
+      async () => {
+        const t0 = performance.now();
         let first = 0;
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          text += dec.decode(value, { stream: true });
-          if (first === 0 && text.includes('"content":"Hello')) first = performance.now() - t0;
-        }
+        for await (const e of llm.chat({ messages, signal: never })) if (e.type === 'text' && first === 0) first = performance.now() - t0;
         return first;
+      },
+      async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${fake.baseUrl}/v1/messages`, {
+          method: 'POST',
+          headers: { 'x-api-key': fake.apiKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'claude-3-5-haiku-20241022', max_tokens: 64, messages, stream: true }),
+        });
+        return firstSeen(res, t0, '"text":"Hello');
+      },
+    ),
+  );
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- Gemini
+{
+  const fake = await startFakeGemini({ ttftMs: DELAY });
+  const llm = new GeminiLlm({ model: 'gemini-2.0-flash', baseUrl: fake.baseUrl, apiKey: fake.apiKey, env: {} });
+  await llm.warm(never);
+  const messages = [{ role: 'user' as const, content: 'hi' }];
+  fake.otherwise({ text: 'Hello there.' });
+  rows.push(
+    await measure(
+      'Gemini streamGenerateContent (SSE): request -> first token',
+      async () => {
+        const t0 = performance.now();
+        let first = 0;
+        for await (const e of llm.chat({ messages, signal: never })) if (e.type === 'text' && first === 0) first = performance.now() - t0;
+        return first;
+      },
+      async () => {
+        const t0 = performance.now();
+        const res = await fetch(`${fake.baseUrl}/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse`, {
+          method: 'POST',
+          headers: { 'x-goog-api-key': fake.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+        });
+        return firstSeen(res, t0, '"text":"Hello');
       },
     ),
   );
@@ -216,6 +287,43 @@ const open = { preferred: [MULAW], signal: never, callId: 'b', streamId: 'b', no
       (m, id) => m.type === 'done' && m.context_id === id,
     ),
   );
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- Deepgram Aura
+{
+  const fake = await startFakeDeepgramAura({ ttfbMs: DELAY });
+  const session = await new DeepgramAuraTts({ apiKey: fake.apiKey, baseUrl: fake.url, env: {} }).open(open);
+  const raw = new WebSocket(`${fake.url}/v1/speak?model=aura-2-thalia-en&encoding=mulaw&sample_rate=8000`, { headers: { authorization: `Token ${fake.apiKey}` } });
+  await new Promise((r) => raw.once('open', r));
+  rows.push(
+    await measure(
+      'Deepgram Aura WS: text sent -> first audio',
+      async () => {
+        const t0 = performance.now();
+        let first = 0;
+        for await (const c of session.synthesize('Hello there.', { signal: never })) if (first === 0 && c.length > 0) first = performance.now() - t0;
+        return first;
+      },
+      () =>
+        new Promise<number>((resolve) => {
+          const t0 = performance.now();
+          let first = 0;
+          const on = (data: Buffer, isBinary: boolean): void => {
+            if (isBinary && first === 0) first = performance.now() - t0;
+            if (!isBinary && String(data).includes('Flushed')) {
+              raw.off('message', on);
+              resolve(first);
+            }
+          };
+          raw.on('message', on);
+          raw.send(JSON.stringify({ type: 'Speak', text: 'Hello there.' }));
+          raw.send(JSON.stringify({ type: 'Flush' }));
+        }),
+    ),
+  );
+  raw.close();
+  await session.close();
   await fake.close();
 }
 

@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   PROVIDER_CANCELLED: { family: 'provider', retryable: false },
   PROVIDER_QUOTA_EXCEEDED: { family: 'provider', retryable: false },
   PROVIDER_QUEUE_FULL: { family: 'provider', retryable: false },
+  // A fallback chain moved a call from a failed provider to the next one (an event, not a failure).
+  PROVIDER_FAILOVER: { family: 'provider', retryable: false },
   // A live call stream
   STREAM_NOT_STARTED: { family: 'stream', retryable: false },
   STREAM_ALREADY_STARTED: { family: 'stream', retryable: false },

@@ -5,7 +5,7 @@
  * mid-reply) only the heard part, marked interrupted.
  */
 import { detach } from '../detached.js';
-import type { LlmProvider } from '../providers/types.js';
+import type { LlmProvider, ProviderMetric } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
 import type { FillerOptions } from './config.js';
 import { type LlmTurnEvent, llmTurn } from './llm-turn.js';
@@ -28,6 +28,8 @@ export interface LlmResponderDeps {
   readonly onToolCall: (call: ToolCall, outcome: ToolOutcome, ms: number) => void;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** Provider figures of each completion (failovers). */
+  readonly onMetric?: (metric: ProviderMetric) => void;
 }
 
 /** The filler when none is configured (synthesized at start-up with the other fixed phrases). */
@@ -118,6 +120,7 @@ export class LlmResponder implements Responder {
       onToolCall: d.onToolCall,
       temperature: d.temperature,
       maxTokens: d.maxTokens,
+      onMetric: d.onMetric,
     });
   }
 }

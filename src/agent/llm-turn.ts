@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import { ProviderError } from '../errors.js';
-import type { LlmProvider, ToolCall } from '../providers/types.js';
+import type { LlmProvider, ProviderMetric, ToolCall } from '../providers/types.js';
 import type { ChatContext } from './chat-context.js';
 import type { LatencyLedger } from './latency-ledger.js';
 import { type Tool, type ToolContext, type ToolOutcome, runTool, toolSchema } from './tools.js';
@@ -34,6 +34,7 @@ export interface LlmTurnOptions {
   readonly maxRounds?: number;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  readonly onMetric?: (metric: ProviderMetric) => void;
 }
 
 /** Stream one turn of the conversation. */
@@ -51,6 +52,7 @@ export async function* llmTurn(o: LlmTurnOptions): AsyncGenerator<LlmTurnEvent> 
       signal: o.signal,
       temperature: o.temperature,
       maxTokens: o.maxTokens,
+      onMetric: o.onMetric,
     })) {
       if (o.signal.aborted) return;
       switch (ev.type) {

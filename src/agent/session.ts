@@ -12,7 +12,7 @@ import { type CallwireError, ProviderError, RestError, isCallwireError } from '.
 import type { Logger } from '../log/logger.js';
 import { LogSampler } from '../log/sampled.js';
 import { webRtcVad } from '../providers/webrtc-vad/index.js';
-import type { AudioSpec, SttSession, TtsSession } from '../providers/types.js';
+import type { AudioSpec, ProviderKind, ProviderMetric, SttSession, TtsSession } from '../providers/types.js';
 import type { CallStream } from '../stream/call-stream.js';
 import type { InboundAudioFrame, StreamInfo } from '../stream/types.js';
 import { TypedEmitter } from '../stream/typed-emitter.js';
@@ -55,6 +55,8 @@ export interface AgentEvents {
   /** A dropped stream of the same call came back: the conversation continues with its context. */
   resumed: { readonly callId: string; readonly turns: number; readonly droppedMs: number };
   error: { readonly error: CallwireError; readonly stage: string };
+  /** A fallback chain moved this call from a failed provider to the next (code PROVIDER_FAILOVER). */
+  failover: { readonly stage: ProviderKind; readonly from: string; readonly to: string; readonly ms: number; readonly replayed: number; readonly error: CallwireError };
 }
 
 /** A conversation kept after its stream dropped, for the same call to pick up. */
@@ -214,7 +216,7 @@ export class AgentSession {
     this.#info = info;
     const format = info.format;
     const rate = format.sampleRate;
-    const base = { signal: this.#callAbort.signal, callId: info.callId, streamId: info.streamId, now: () => this.clock.now() };
+    const base = { signal: this.#callAbort.signal, callId: info.callId, streamId: info.streamId, now: () => this.clock.now(), onMetric: this.#onMetric };
     const wireSpec: AudioSpec = { encoding: format.encoding === 'audio/x-mulaw' ? 'mulaw' : 'pcm16', sampleRate: rate };
     const cfg = this.#cfg;
     const vad = cfg.vad ?? webRtcVad();
@@ -715,12 +717,20 @@ export class AgentSession {
       temperature: cfg.temperature,
       maxTokens: cfg.maxTokens,
       toolContext: (signal) => this.#toolContext(signal),
+      onMetric: this.#onMetric,
       onToolCall: (call, outcome, ms) => {
         this.log.info({ tool: call.name, ok: outcome.ok, ms: Math.round(ms) }, `tool ${call.name} ${outcome.ok ? 'ran' : 'failed'}`);
         this.#events.emit('tool_call', { name: call.name, arguments: call.arguments, ok: outcome.ok, result: outcome.content, ms });
       },
     });
   }
+
+  /** Provider figures: a failover is logged and reported (metrics, store, alerts observe it). */
+  readonly #onMetric = (m: ProviderMetric): void => {
+    if (m.type !== 'failover') return;
+    this.log.warn({ stage: m.kind, from: m.from, to: m.to, ms: Math.round(m.ms), code: m.error.code }, `${m.kind} failover: ${m.from} failed (${m.error.code}), the call moved to ${m.to}`);
+    this.#events.emit('failover', { stage: m.kind, from: m.from, to: m.to, ms: m.ms, replayed: m.replayed, error: m.error });
+  };
 
   #toolContext(signal: AbortSignal): ToolContext {
     return {

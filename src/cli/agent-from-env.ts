@@ -15,6 +15,8 @@ import { echoHandler } from '../stream/echo.js';
 import type { StreamHandler } from '../stream/handler.js';
 import { builtinAgent } from '../agent/builtin.js';
 import { type Agent, defineAgent } from '../agent/define-agent.js';
+import { members, withFallbacks } from './fallback-env.js';
+import { auraFromEnv, nativeLlmFromEnv, wantsAura } from './vendors-env.js';
 
 /** What `--agent` accepts. */
 export type AgentChoice = 'auto' | 'ai' | 'builtin' | 'echo';
@@ -50,8 +52,8 @@ function ttsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
 export function missingForAi(env: Env): string[] {
   const missing: string[] = [];
   if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
-  if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server)');
-  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY')) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
+  if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY') && !has(env, 'GEMINI_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, ANTHROPIC_API_KEY or GEMINI_API_KEY)');
+  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY') && !wantsAura(env)) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
   return missing;
 }
 
@@ -65,21 +67,24 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
     return { kind: 'builtin', reason: `the built-in agent (no API keys needed); for the AI agent set ${missing.join(', ')}`, agent: builtinAgent() };
   }
   const stt = new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
-  const model = env.LLM_MODEL || 'gpt-4o-mini';
-  const llm = new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
-  const voice = ttsFromEnv(env) as { tts: TtsProvider; label: string };
+  // Anthropic or Gemini when asked for (src/cli/vendors-env.ts), else any OpenAI-compatible server.
+  const native = nativeLlmFromEnv(env);
+  const model = native?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
+  const llm = native?.llm ?? new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
+  const voice = (auraFromEnv(env) ?? ttsFromEnv(env)) as { tts: TtsProvider; label: string };
+  // Fallback chains (src/cli/fallback-env.ts), when their variables are set.
+  const chained = withFallbacks(env, { stt, llm, tts: voice.tts }, model);
   const agent = defineAgent({
     instructions: env.AGENT_INSTRUCTIONS || DEFAULT_INSTRUCTIONS,
     greeting: env.AGENT_GREETING || 'Hello! How can I help you today?',
-    stt,
-    llm,
-    tts: voice.tts,
+    ...chained.providers,
   });
+  const notes = chained.notes.length > 0 ? `; ${chained.notes.join('; ')}` : '';
   return {
     kind: 'ai',
-    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice) because its API keys are set`,
+    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
     agent,
-    providers: { stt, llm, tts: voice.tts },
+    providers: chained.providers,
   };
 }
 
@@ -92,7 +97,12 @@ export async function verifyProviders(selected: SelectedAgent, warn: (message: s
   const p = selected.providers;
   if (p === undefined) return;
   const signal = AbortSignal.timeout(timeoutMs);
-  const results = await Promise.allSettled([p.stt.verify?.(signal), p.llm.verify?.(signal), p.tts.verify?.(signal)]);
+  // Each member of a fallback chain is checked: a bad backup key fails at start too.
+  const all = [...members(p.stt), ...members(p.llm), ...members(p.tts)] as { verify?(signal: AbortSignal): Promise<void> }[];
+  // Retry backoffs run on unref'd timers: with nothing else open yet, an unreachable provider
+  // would let the process exit mid-verify (code 13, unsettled top-level await). Hold it open.
+  const hold = setTimeout(() => {}, timeoutMs);
+  const results = await Promise.allSettled(all.map((x) => x.verify?.(signal))).finally(() => clearTimeout(hold));
   for (const r of results) {
     if (r.status === 'fulfilled') continue;
     const e = r.reason;

@@ -42,6 +42,7 @@ export class ServerMetrics {
   readonly #overruns: client.Counter<'stage'>;
   readonly #maxLead: client.Histogram;
   readonly #upgradesRejected: client.Counter<'status'>;
+  readonly #failovers: client.Counter<'stage' | 'from' | 'to'>;
 
   constructor() {
     const r = this.registry;
@@ -88,6 +89,7 @@ export class ServerMetrics {
     this.#providerErrors = new client.Counter({ name: 'callwire_provider_errors_total', help: 'Provider errors by stage and code', labelNames: ['stage', 'code'], registers: [r] });
     this.#stage = new client.Histogram({ name: 'callwire_turn_stage_ms', help: 'Per-turn latency by stage (ms)', labelNames: ['stage'], buckets: [25, 50, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000], registers: [r] });
     this.#overruns = new client.Counter({ name: 'callwire_latency_budget_overruns_total', help: 'Turns whose stage overran the latency budget', labelNames: ['stage'], registers: [r] });
+    this.#failovers = new client.Counter({ name: 'callwire_provider_failovers_total', help: 'Calls moved from a failed provider to the next of its fallback chain', labelNames: ['stage', 'from', 'to'], registers: [r] });
     this.#upgradesRejected = new client.Counter({ name: 'callwire_upgrades_rejected_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers: [r] });
   }
 
@@ -124,6 +126,24 @@ export class ServerMetrics {
 
   providerError(stage: string, code: string): void {
     this.#providerErrors.inc({ stage, code });
+  }
+
+  failover(stage: string, from: string, to: string): void {
+    this.#failovers.inc({ stage, from, to });
+  }
+
+  /** Export the standing of each provider in fallback chains (1 healthy, 0 failed and being probed). */
+  providerHealth(standings: () => readonly { readonly kind: string; readonly provider: string; readonly position: number; readonly healthy: boolean }[]): void {
+    new client.Gauge({
+      name: 'callwire_provider_healthy',
+      help: 'Providers of fallback chains: 1 in good standing, 0 failed and probed in the background',
+      labelNames: ['stage', 'provider', 'position'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of standings()) this.set({ stage: s.kind, provider: s.provider, position: String(s.position) }, s.healthy ? 1 : 0);
+      },
+    });
   }
 
   upgradeRejected(status: number): void {

@@ -55,7 +55,21 @@ export type ProviderMetric =
       readonly code: ErrorCode;
     }
   /** A mid-call reconnect finished after `ms`; `replayed` counts what was sent again (ms of audio, or segments). */
-  | { readonly type: 'reconnect'; readonly kind: ProviderKind; readonly provider: string; readonly ms: number; readonly replayed: number };
+  | { readonly type: 'reconnect'; readonly kind: ProviderKind; readonly provider: string; readonly ms: number; readonly replayed: number }
+  /**
+   * A fallback chain moved this call from `from` (which failed with `error`) to `to`; `ms` is
+   * from noticing the failure to the next provider being ready, `replayed` as for `reconnect`.
+   */
+  | {
+      readonly type: 'failover';
+      readonly kind: ProviderKind;
+      readonly provider: string;
+      readonly from: string;
+      readonly to: string;
+      readonly ms: number;
+      readonly replayed: number;
+      readonly error: CallwireError;
+    };
 
 // ---------------------------------------------------------------- STT
 

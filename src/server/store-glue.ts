@@ -117,6 +117,11 @@ export function storeStreams(server: ServerEventSource, store: StreamStore, cloc
       const streamId = id();
       if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: error.code, message: `${stage}: ${error.message}`, retryable: error.retryable });
     });
+    session.on('failover', (f) => {
+      const streamId = id();
+      const message = `${f.stage}: ${f.from} failed (${f.error.code}); moved to ${f.to} in ${Math.round(f.ms)} ms`;
+      if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: 'PROVIDER_FAILOVER', message, retryable: false });
+    });
   });
   return () => stop?.();
 }

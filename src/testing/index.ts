@@ -62,6 +62,9 @@ export {
   startFakeDeepgram,
 } from './fakes/deepgram.js';
 export { type FakeOpenAi, type FakeOpenAiOptions, startFakeOpenAi } from './fakes/openai.js';
+export { type AuraSegmentRecord, type FakeDeepgramAura, type FakeDeepgramAuraOptions, startFakeDeepgramAura } from './fakes/deepgram-aura.js';
+export { type FakeGemini, type FakeGeminiOptions, type FakeGeminiReply, type RecordedGeminiRequest, startFakeGemini } from './fakes/gemini.js';
+export { type FakeAnthropic, type FakeAnthropicOptions, type FakeAnthropicReply, type RecordedAnthropicRequest, startFakeAnthropic } from './fakes/anthropic.js';
 export {
   type ChatStreamEvent,
   type FakeChatCompletions,

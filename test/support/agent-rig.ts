@@ -11,6 +11,7 @@ import { OpenAiLlm } from '../../src/providers/openai/llm.js';
 import { Pacer } from '../../src/stream/pacer.js';
 import { type FakeDeepgram, type FakeDeepgramOptions, startFakeDeepgram } from '../../src/testing/fakes/deepgram.js';
 import { type FakeOpenAi, type FakeOpenAiOptions, startFakeOpenAi } from '../../src/testing/fakes/openai.js';
+import type { ServerOptions } from '../../src/server/options.js';
 import { type TestServer, startServer } from './server.js';
 
 export interface Rig {
@@ -33,6 +34,10 @@ export interface RigOptions {
   readonly deepgram?: FakeDeepgramOptions;
   readonly openai?: FakeOpenAiOptions;
   readonly clock?: Clock;
+  /** Agent settings that need the rig's fakes (e.g. a fallback chain with the rig's client first), over `agent`. */
+  /** Server options over the rig's (e.g. a store). */
+  readonly server?: Partial<ServerOptions>;
+  readonly agentWith?: (fakes: { readonly dg: FakeDeepgram; readonly openai: FakeOpenAi }) => Partial<AgentConfig>;
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
@@ -46,12 +51,13 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     llm: new OpenAiLlm({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: 'gpt-4o-mini', ...o.llm }),
     tts: fliteTts(),
     ...o.agent,
+    ...o.agentWith?.({ dg, openai }),
     onSession: (s) => {
       sessions.push(s);
       o.agent?.onSession?.(s);
     },
   });
-  const srv = await startServer({ agent, clock, pacer: new Pacer(clock, 10) });
+  const srv = await startServer({ agent, clock, pacer: new Pacer(clock, 10), ...o.server });
   return {
     dg,
     openai,

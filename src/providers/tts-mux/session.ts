@@ -303,7 +303,11 @@ export class MuxTtsSession implements TtsSession {
 
   #attach(ws: WebSocket): void {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (ws !== this.#ws || isBinary) return;
+      if (ws !== this.#ws) return;
+      if (isBinary) {
+        for (const ev of this.#o.wire.parseBinary?.(new Uint8Array(data)) ?? []) this.#onEvent(ev);
+        return;
+      }
       for (const ev of this.#o.wire.parse(data.toString('utf8'))) this.#onEvent(ev);
     });
     ws.on('error', () => {

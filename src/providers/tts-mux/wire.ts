@@ -38,6 +38,8 @@ export interface TtsWire {
   closeSocket(): string[];
   /** Parse one server text frame. */
   parse(data: string): TtsWireEvent[];
+  /** Parse one binary frame (vendors that send raw audio, e.g. Deepgram Aura); ignored when absent. */
+  parseBinary?(data: Uint8Array): TtsWireEvent[];
   /** What an unexpected close means (retryable -> reconnect; otherwise fatal). */
   closeError(code: number, reason: string): ProviderError;
 }

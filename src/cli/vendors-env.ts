@@ -1,0 +1,42 @@
+/**
+ * Round-2 vendors for `callwire serve --agent ai`, chosen from environment variables (kept
+ * apart from from-env.ts so that file stays small): Anthropic as the LLM when
+ * `LLM_PROVIDER=anthropic`, or when `ANTHROPIC_API_KEY` is the only LLM key set (model
+ * default `claude-3-5-haiku-latest`, endpoint `ANTHROPIC_BASE_URL`); Gemini likewise with
+ * `LLM_PROVIDER=gemini` or `GEMINI_API_KEY` alone (default `gemini-2.0-flash`,
+ * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model. `TTS_PROVIDER=deepgram-aura` speaks with
+ * Deepgram Aura on the Deepgram key (voice `DEEPGRAM_TTS_MODEL`, default `aura-2-thalia-en`).
+ */
+import { AnthropicLlm } from '../providers/anthropic/index.js';
+import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
+import { GeminiLlm } from '../providers/gemini/index.js';
+import type { LlmProvider, TtsProvider } from '../providers/types.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const has = (env: Env, name: string): boolean => (env[name] ?? '').trim() !== '';
+
+/** The native LLM (Anthropic or Gemini) and its model when the environment asks for one, else undefined. */
+export function nativeLlmFromEnv(env: Env): { llm: LlmProvider & { readonly baseUrl: string }; model: string } | undefined {
+  const chosen = (env.LLM_PROVIDER ?? '').trim().toLowerCase();
+  const noOpenAi = !has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL');
+  if (chosen === 'anthropic' || (chosen === '' && noOpenAi && has(env, 'ANTHROPIC_API_KEY'))) {
+    const model = env.LLM_MODEL || 'claude-3-5-haiku-latest';
+    return { llm: new AnthropicLlm({ env, model }), model };
+  }
+  if (chosen === 'gemini' || (chosen === '' && noOpenAi && has(env, 'GEMINI_API_KEY'))) {
+    const model = env.LLM_MODEL || 'gemini-2.0-flash';
+    return { llm: new GeminiLlm({ env, model }), model };
+  }
+  return undefined;
+}
+
+/** Whether the environment asks for Deepgram Aura as the voice. */
+export function wantsAura(env: Env): boolean {
+  return (env.TTS_PROVIDER ?? '').trim().toLowerCase() === 'deepgram-aura';
+}
+
+/** Deepgram Aura as the voice when `TTS_PROVIDER=deepgram-aura`, else undefined. */
+export function auraFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
+  return wantsAura(env) ? { tts: new DeepgramAuraTts({ env }), label: 'Deepgram Aura' } : undefined;
+}
