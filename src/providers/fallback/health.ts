@@ -8,6 +8,7 @@ import type { TimerHandle } from '../../clock.js';
 import type { CallwireError } from '../../errors.js';
 import type { ProviderKind } from '../types.js';
 import type { FallbackConfig } from './options.js';
+import { detach } from '../../detached.js';
 
 /** What the chain needs of a provider to probe it. */
 export interface Probeable {
@@ -106,7 +107,8 @@ export class ChainHealth {
 
   #schedule(i: number): void {
     const e = this.#entries[i] as Entry;
-    e.timer = this.#c.clock.setTimer(() => void this.#probe(i), this.#c.probeIntervalMs);
+    // Detached: a probe (or a listener it notifies) that throws is a failed probe, tried again later.
+    e.timer = this.#c.clock.setTimer(() => detach(() => this.#probe(i), () => this.#schedule(i), 'PROVIDER_UNAVAILABLE'), this.#c.probeIntervalMs);
   }
 
   async #probe(i: number): Promise<void> {

@@ -7,6 +7,7 @@ import { type CallwireError, ProviderError } from '../../errors.js';
 import { bytesPerMs, sampleBytes } from '../audio-spec.js';
 import { ReplayBuffer } from '../deepgram/replay-buffer.js';
 import { BoundedQueue } from '../../bounded-queue.js';
+import { detach } from '../../detached.js';
 import type { SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord } from '../types.js';
 import { budgetError, asProviderError, type FallbackConfig } from './options.js';
 import type { ChainHealth } from './health.js';
@@ -54,7 +55,8 @@ export class FallbackSttSession implements SttSession {
       coalesce: (last, next) => last.type === 'interim' && next.type === 'interim',
       onCancel: () => void this.close(),
     });
-    void this.#pump(session, this.#gen);
+    // Detached: a failure anywhere in the pump or a switch ends this transcription, coded, never the process.
+    detach(() => this.#pump(session, this.#gen), (e) => this.#events.fail(e), 'PROVIDER_DISCONNECTED');
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SttEvent> {
@@ -131,7 +133,7 @@ export class FallbackSttSession implements SttSession {
           const gen = this.#gen;
           this.#budget = this.#c.clock.setTimer(() => {
             this.#budget = undefined;
-            if (gen === this.#gen && !this.#closing) void this.#switch(budgetError(this.#name(), 'reconnect', ms));
+            if (gen === this.#gen && !this.#closing) detach(() => this.#switch(budgetError(this.#name(), 'reconnect', ms)), (e) => this.#events.fail(e), 'PROVIDER_DISCONNECTED');
           }, ms);
         }
         this.#events.push(ev);
@@ -188,7 +190,7 @@ export class FallbackSttSession implements SttSession {
     const replayedMs = Math.round(replayed / this.#bpms);
     this.#events.push({ type: 'reconnected', replayedMs });
     this.#ctx.onMetric?.({ type: 'failover', kind: 'stt', provider: this.#chain.name, from, to: this.#name(), ms: this.#c.clock.now() - failedAt, replayed: replayedMs, error });
-    void this.#pump(next.session, gen);
+    detach(() => this.#pump(next.session, gen), (e) => this.#events.fail(e), 'PROVIDER_DISCONNECTED');
   }
 
   #name(): string {
