@@ -8,7 +8,9 @@ import type { Agent } from '../agent/define-agent.js';
 import { wireToPcm } from '../audio/codec.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
-import { CallRecorder, DEFAULT_RECORDINGS_DIR } from '../store/recorder.js';
+import { CallRecorder, DEFAULT_RECORDINGS_DIR, recordingFileName } from '../store/recorder.js';
+import { detach } from '../detached.js';
+import { join, resolve } from 'node:path';
 import { checkRecordingQuota, enforceRecordingQuota } from '../store/recording-quota.js';
 import type { HangupBy, JsonValue, LogLevel, StreamStore } from '../store/types.js';
 import type { CallStream } from '../stream/call-stream.js';
@@ -160,16 +162,28 @@ function trackStream(
     if (!first || call.state === 'ended') return;
     counterTimer = clock.setTimer(pushCounters, 2000);
     if (recording !== undefined) {
+      // Live before the file exists: a quota pass run meanwhile (another call's end) must not
+      // delete the recording this call is about to write.
+      const path = resolve(join(recording.dir ?? DEFAULT_RECORDINGS_DIR, recordingFileName(streamId as string)));
+      quota?.live.add(path);
       CallRecorder.open({ streamId: streamId as string, sampleRate: info.format.sampleRate, dir: recording.dir, store })
         .then((r) => {
-          if (call.state === 'ended') void r.close().then(() => quota?.enforce());
-          else {
-            recorder = r;
+          if (r.path !== path) {
+            quota?.live.delete(path);
             quota?.live.add(r.path);
+          }
+          if (call.state === 'ended') {
+            quota?.live.delete(r.path);
+            detach(() => r.close().then(() => quota?.enforce()), (e) => log.warn({ streamId, code: e.code }, `could not close the recording: ${e.message}`), 'STORE_WRITE_FAILED');
+          } else {
+            recorder = r;
             void quota?.enforce();
           }
         })
-        .catch((e: unknown) => log.warn({ streamId, err: (e as Error).message }, 'could not start the call recording'));
+        .catch((e: unknown) => {
+          quota?.live.delete(path);
+          log.warn({ streamId, err: (e as Error).message }, 'could not start the call recording');
+        });
     }
   });
   call.on('audio', (f) => {
@@ -193,7 +207,9 @@ function trackStream(
   call.on('warning', (w) => {
     if (streamId !== undefined) store.event(streamId, { type: 'error', at: Date.now(), code: w.error.code, message: w.error.message, retryable: w.error.retryable });
   });
-  void call.ended.then(async (end) => {
+  // Detached: a user's StreamStore (the interface is public) may throw; that must end only this
+  // record's writes, logged, never reach the process.
+  const endWrites = async (end: Awaited<typeof call.ended>): Promise<void> => {
     if (counterTimer !== undefined) clock.clearTimer(counterTimer);
     if (call.info !== undefined) writeStart(call.info);
     if (streamId === undefined) return;
@@ -204,5 +220,10 @@ function trackStream(
       if (r.error !== undefined) log.warn({ streamId, code: r.error.code }, `recording ended early: ${r.error.message}`);
       await quota?.enforce();
     }
-  });
+  };
+  detach(
+    () => call.ended.then(endWrites),
+    (e) => log.warn({ streamId, code: e.code }, `store writes at the stream's end failed: ${e.message}`),
+    'STORE_WRITE_FAILED',
+  );
 }
