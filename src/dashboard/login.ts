@@ -73,6 +73,12 @@ export async function login(req: IncomingMessage, res: ServerResponse, access: D
   const form = parseQuery(body.toString('utf8'));
   const token = typeof form.token === 'string' ? form.token : '';
   const next = safeNext(form.next);
+  // Checked again next to the compare, in the same tick: many sign-ins sent at once all pass
+  // the first check while their bodies arrive, and only the compare counts a failure.
+  if (!throttle.allows(ip)) {
+    codedError(res, 429, 'SERVER_RATE_LIMITED', 'too many wrong tokens from this address; wait a few seconds', { 'retry-after': '5' });
+    return;
+  }
   if (!access.tokenMatches(token)) {
     throttle.failed(ip, 'sign-in');
     redirect(res, `/login?failed=1&next=${encodeURIComponent(next)}`);

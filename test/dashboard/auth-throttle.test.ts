@@ -3,6 +3,7 @@
 // only, never on the account: the owner signing in from another address, with the right token,
 // or with a session cookie from the locked address, keeps working. Real sockets from two local
 // addresses (127.0.0.2 is the attacker).
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { startDashboardServer } from '../support/dashboard.js';
@@ -56,6 +57,37 @@ describe('dashboard token guessing', () => {
       expect((await rawRequest(`${d.http}/api/streams`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
       // The owner's session keeps working from the locked address.
       expect((await rawRequest(`${d.http}/api/streams`, { headers: { cookie }, localAddress: ATTACKER })).status).toBe(200);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('sign-ins sent all at once cannot pass the limit while their bodies arrive: at most the burst is compared', async () => {
+    const d = await startDashboardServer({ host: '0.0.0.0', dashboard: { token: TOKEN, clock: new ManualClock() } });
+    try {
+      // 30 sign-ins whose headers all arrive first (each passes the check made before its body
+      // is read), then all the bodies. Before, every one was compared: 30 guesses for a burst of 10.
+      const sent = Array.from({ length: 30 }, (_, i) => {
+        const body = `token=parallel-guess-${i}`;
+        const req = request(`${d.http}/api/login`, { method: 'POST', headers: { ...form, 'content-length': String(body.length) }, localAddress: ATTACKER, agent: false });
+        req.flushHeaders();
+        const status = new Promise<number>((resolve, reject) => {
+          req.on('response', (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+        });
+        return { req, body, status };
+      });
+      // Not a timing assertion: a slow server reads the headers later, which only makes the old
+      // code look better (the test cannot fail falsely, it can only pass the old code by luck).
+      await new Promise((r) => setTimeout(r, 300));
+      for (const s of sent) s.req.end(s.body);
+      const statuses = await Promise.all(sent.map((s) => s.status));
+      const compared = statuses.filter((x) => x === 303).length;
+      expect(compared).toBeLessThanOrEqual(10);
+      expect(statuses.filter((x) => x === 429).length).toBe(30 - compared);
     } finally {
       await d.close();
     }
