@@ -793,7 +793,9 @@ export class AgentSession {
 
   #providerFailed(error: CallwireError, stage: string, text?: string): void {
     this.#failures++;
-    this.log.error({ code: error.code, stage, text: text?.slice(0, 80) }, `${stage} failed: ${error.message}`);
+    // Sampled per stage and code: a caller can make a provider fail again and again (a keypad
+    // flood filling the shared flite queue), and each failure must not be a log line.
+    this.#sampledLog('error', `failed:${stage}:${error.code}`, { code: error.code, stage, text: text?.slice(0, 80) }, `${stage} failed: ${error.message}`);
     this.#events.emit('error', { error, stage });
     // Once per outage. A TTS failure gets it too: the phrase was synthesized at start-up and
     // plays from the cache (were it not cached, its own failure lands here and is not repeated).
