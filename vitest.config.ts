@@ -8,7 +8,7 @@ const scale = Math.max(1, Number(process.env.FUZZ_SCALE ?? '1') || 1);
 // CLI as a child process, Chromium): they get the longer timeout explicitly. Every other test
 // file, and any new one outside these folders, is held to the default: a hung test fails in 15 s.
 const integration = [
-  'test/agent/{barge-in,builtin-agent,define-agent,ledger-e2e,llm-agent,llm-responder,provider-faults,resume,tts-cache}.test.ts',
+  'test/agent/{barge-in,builtin-agent,define-agent,failover,ledger-e2e,llm-agent,llm-responder,no-escape,provider-faults,resume,tts-cache}.test.ts',
   'test/{bench,cli,dashboard,doctor,emulator,examples,fuzz,hostile,oracle,providers,server,store,stream,testing}/**/*.test.ts',
 ];
 
