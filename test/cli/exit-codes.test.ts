@@ -57,7 +57,7 @@ describe('a pending retry keeps its process alive (never exit 13)', () => {
 
   it('a library app awaiting stt.verify() at top level exits 1 with PROVIDER_UNAVAILABLE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'callwire-exit-'));
-    const index = pathToFileURL(join(import.meta.dirname, '../../dist/index.js')).href;
+    const index = pathToFileURL(join(import.meta.dirname, '../../dist/providers/deepgram/index.js')).href;
     const file = join(dir, 'app.mjs');
     writeFileSync(file, `import { DeepgramStt } from ${JSON.stringify(index)};\nconst stt = new DeepgramStt({ apiKey: 'dg-0123456789', baseUrl: 'http://127.0.0.1:${await deadPort()}' });\nawait stt.verify();\nconsole.log('verified');\n`);
     const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });

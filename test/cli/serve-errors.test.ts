@@ -56,6 +56,12 @@ describe('403 messages', () => {
       expect(output).toContain('the answer URL refused the request (unsigned: no auth token given; pass --auth-token or set PLIVO_AUTH_TOKEN) with HTTP 403');
       expect(output).not.toContain('refused the signed request');
       expect(code).toBe(1);
+      // Unsigned: refused before its body is read, saying which headers were missing.
+      await serve.waitFor(/SIGNATURE_MISSING.*answer request refused \(403\): no X-Plivo-Signature-V3/);
+      // Signed with another token: the server names the URL forms it checked, as the request came (http).
+      const signed = await runCli(['call', `${base}/plivo/answer`], { PLIVO_AUTH_TOKEN: 'another-token-of-16-chars' });
+      expect(signed.code).toBe(1);
+      expect(signed.output).toContain('refused the signed request');
       await serve.waitFor(new RegExp(`answer request refused .*; checked ${base}/plivo/answer and 1 other URL form`));
     } finally {
       serve.child.kill('SIGTERM');
