@@ -7,12 +7,14 @@
  * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model. `TTS_PROVIDER=deepgram-aura` speaks with
  * Deepgram Aura on the Deepgram key (voice `DEEPGRAM_TTS_MODEL`, default `aura-2-thalia-en`).
  * `STT_PROVIDER=sarvam` transcribes with Sarvam on `SARVAM_API_KEY` (endpoint `SARVAM_BASE_URL`,
- * model `SARVAM_STT_MODEL`, default `saarika:v2.5`; language `SARVAM_LANGUAGE`, default `hi-IN`).
+ * model `SARVAM_STT_MODEL`, default `saarika:v2.5`; language `SARVAM_LANGUAGE`, default `hi-IN`);
+ * `TTS_PROVIDER=sarvam` speaks with Sarvam (`SARVAM_TTS_MODEL`, default `bulbul:v2`; speaker
+ * `SARVAM_SPEAKER`, default `anushka`; the same `SARVAM_LANGUAGE`).
  */
 import { AnthropicLlm } from '../providers/anthropic/index.js';
 import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { GeminiLlm } from '../providers/gemini/index.js';
-import { SarvamStt } from '../providers/sarvam/index.js';
+import { SarvamStt, SarvamTts } from '../providers/sarvam/index.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -53,4 +55,16 @@ export function wantsSarvamStt(env: Env): boolean {
 export function sarvamSttFromEnv(env: Env): { stt: SttProvider; label: string } | undefined {
   if (!wantsSarvamStt(env)) return undefined;
   return { stt: new SarvamStt({ env, model: env.SARVAM_STT_MODEL || undefined, language: env.SARVAM_LANGUAGE || undefined }), label: 'Sarvam STT' };
+}
+
+/** Whether the environment asks for Sarvam as the voice. */
+export function wantsSarvamTts(env: Env): boolean {
+  return (env.TTS_PROVIDER ?? '').trim().toLowerCase() === 'sarvam';
+}
+
+/** Sarvam streaming TTS when `TTS_PROVIDER=sarvam`, else undefined. */
+export function sarvamTtsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
+  if (!wantsSarvamTts(env)) return undefined;
+  const tts = new SarvamTts({ env, model: env.SARVAM_TTS_MODEL || undefined, speaker: env.SARVAM_SPEAKER || undefined, language: env.SARVAM_LANGUAGE || undefined });
+  return { tts, label: 'Sarvam' };
 }
