@@ -16,7 +16,7 @@ import type { StreamHandler } from '../stream/handler.js';
 import { builtinAgent } from '../agent/builtin.js';
 import { type Agent, defineAgent } from '../agent/define-agent.js';
 import { members, withFallbacks } from './fallback-env.js';
-import { auraFromEnv, nativeLlmFromEnv, wantsAura } from './vendors-env.js';
+import { auraFromEnv, nativeLlmFromEnv, sarvamSttFromEnv, sarvamTtsFromEnv, wantsAura, wantsSarvamStt, wantsSarvamTts } from './vendors-env.js';
 
 /** What `--agent` accepts. */
 export type AgentChoice = 'auto' | 'ai' | 'builtin' | 'echo';
@@ -51,9 +51,10 @@ function ttsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
 /** What the AI agent still needs, as env var names. */
 export function missingForAi(env: Env): string[] {
   const missing: string[] = [];
-  if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
+  if (wantsSarvamStt(env) ? !has(env, 'SARVAM_API_KEY') : !has(env, 'DEEPGRAM_API_KEY')) missing.push(wantsSarvamStt(env) ? 'SARVAM_API_KEY' : 'DEEPGRAM_API_KEY');
   if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY') && !has(env, 'GEMINI_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, ANTHROPIC_API_KEY or GEMINI_API_KEY)');
-  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY') && !wantsAura(env)) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
+  if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY') && !wantsAura(env) && !wantsSarvamTts(env)) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
+  if (wantsSarvamTts(env) && !has(env, 'SARVAM_API_KEY') && !missing.includes('SARVAM_API_KEY')) missing.push('SARVAM_API_KEY');
   return missing;
 }
 
@@ -66,12 +67,14 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
     if (choice === 'ai') throw new ConfigError('CONFIG_MISSING', `--agent ai needs ${missing.join(', ')}`);
     return { kind: 'builtin', reason: `the built-in agent (no API keys needed); for the AI agent set ${missing.join(', ')}`, agent: builtinAgent() };
   }
-  const stt = new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
+  // Sarvam when STT_PROVIDER=sarvam (src/cli/vendors-env.ts), else Deepgram.
+  const sarvam = sarvamSttFromEnv(env);
+  const stt = sarvam?.stt ?? new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
   // Anthropic or Gemini when asked for (src/cli/vendors-env.ts), else any OpenAI-compatible server.
   const native = nativeLlmFromEnv(env);
   const model = native?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
   const llm = native?.llm ?? new OpenAiLlm({ env, model, apiKey: has(env, 'OPENAI_API_KEY') ? undefined : 'none' });
-  const voice = (auraFromEnv(env) ?? ttsFromEnv(env)) as { tts: TtsProvider; label: string };
+  const voice = (auraFromEnv(env) ?? sarvamTtsFromEnv(env) ?? ttsFromEnv(env)) as { tts: TtsProvider; label: string };
   // Fallback chains (src/cli/fallback-env.ts), when their variables are set.
   const chained = withFallbacks(env, { stt, llm, tts: voice.tts }, model);
   const agent = defineAgent({
@@ -82,7 +85,7 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
   const notes = chained.notes.length > 0 ? `; ${chained.notes.join('; ')}` : '';
   return {
     kind: 'ai',
-    reason: `the AI agent (Deepgram STT, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
+    reason: `the AI agent (${sarvam?.label ?? 'Deepgram STT'}, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
     agent,
     providers: chained.providers,
   };

@@ -6,11 +6,16 @@
  * `LLM_PROVIDER=gemini` or `GEMINI_API_KEY` alone (default `gemini-2.0-flash`,
  * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model. `TTS_PROVIDER=deepgram-aura` speaks with
  * Deepgram Aura on the Deepgram key (voice `DEEPGRAM_TTS_MODEL`, default `aura-2-thalia-en`).
+ * `STT_PROVIDER=sarvam` transcribes with Sarvam on `SARVAM_API_KEY` (endpoint `SARVAM_BASE_URL`,
+ * model `SARVAM_STT_MODEL`, default `saarika:v2.5`; language `SARVAM_LANGUAGE`, default `hi-IN`);
+ * `TTS_PROVIDER=sarvam` speaks with Sarvam (`SARVAM_TTS_MODEL`, default `bulbul:v2`; speaker
+ * `SARVAM_SPEAKER`, default `anushka`; the same `SARVAM_LANGUAGE`).
  */
 import { AnthropicLlm } from '../providers/anthropic/index.js';
 import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { GeminiLlm } from '../providers/gemini/index.js';
-import type { LlmProvider, TtsProvider } from '../providers/types.js';
+import { SarvamStt, SarvamTts } from '../providers/sarvam/index.js';
+import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -39,4 +44,27 @@ export function wantsAura(env: Env): boolean {
 /** Deepgram Aura as the voice when `TTS_PROVIDER=deepgram-aura`, else undefined. */
 export function auraFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
   return wantsAura(env) ? { tts: new DeepgramAuraTts({ env }), label: 'Deepgram Aura' } : undefined;
+}
+
+/** Whether the environment asks for Sarvam as the recogniser. */
+export function wantsSarvamStt(env: Env): boolean {
+  return (env.STT_PROVIDER ?? '').trim().toLowerCase() === 'sarvam';
+}
+
+/** Sarvam streaming STT when `STT_PROVIDER=sarvam`, else undefined. */
+export function sarvamSttFromEnv(env: Env): { stt: SttProvider; label: string } | undefined {
+  if (!wantsSarvamStt(env)) return undefined;
+  return { stt: new SarvamStt({ env, model: env.SARVAM_STT_MODEL || undefined, language: env.SARVAM_LANGUAGE || undefined }), label: 'Sarvam STT' };
+}
+
+/** Whether the environment asks for Sarvam as the voice. */
+export function wantsSarvamTts(env: Env): boolean {
+  return (env.TTS_PROVIDER ?? '').trim().toLowerCase() === 'sarvam';
+}
+
+/** Sarvam streaming TTS when `TTS_PROVIDER=sarvam`, else undefined. */
+export function sarvamTtsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
+  if (!wantsSarvamTts(env)) return undefined;
+  const tts = new SarvamTts({ env, model: env.SARVAM_TTS_MODEL || undefined, speaker: env.SARVAM_SPEAKER || undefined, language: env.SARVAM_LANGUAGE || undefined });
+  return { tts, label: 'Sarvam' };
 }

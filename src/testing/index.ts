@@ -64,6 +64,8 @@ export {
 export { type FakeOpenAi, type FakeOpenAiOptions, startFakeOpenAi } from './fakes/openai.js';
 export { type AuraSegmentRecord, type FakeDeepgramAura, type FakeDeepgramAuraOptions, startFakeDeepgramAura } from './fakes/deepgram-aura.js';
 export { type FakeGemini, type FakeGeminiOptions, type FakeGeminiReply, type RecordedGeminiRequest, startFakeGemini } from './fakes/gemini.js';
+export { type FakeSarvamTts, type FakeSarvamTtsOptions, type SarvamTtsSegmentRecord, startFakeSarvamTts } from './fakes/sarvam-tts.js';
+export { type FakeSarvamStt, type FakeSarvamSttOptions, type SarvamSttConnectionRecord, type SarvamSttLogEntry, startFakeSarvamStt } from './fakes/sarvam-stt.js';
 export { type FakeAnthropic, type FakeAnthropicOptions, type FakeAnthropicReply, type RecordedAnthropicRequest, startFakeAnthropic } from './fakes/anthropic.js';
 export {
   type ChatStreamEvent,
