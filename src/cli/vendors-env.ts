@@ -6,11 +6,13 @@
  * `LLM_PROVIDER=gemini` or `GEMINI_API_KEY` alone (default `gemini-2.0-flash`,
  * `GEMINI_BASE_URL`). `LLM_MODEL` picks the model. `TTS_PROVIDER=deepgram-aura` speaks with
  * Deepgram Aura on the Deepgram key (voice `DEEPGRAM_TTS_MODEL`, default `aura-2-thalia-en`).
+ * `STT_PROVIDER=assemblyai` transcribes with AssemblyAI (`ASSEMBLYAI_API_KEY`, `ASSEMBLYAI_BASE_URL`).
  */
 import { AnthropicLlm } from '../providers/anthropic/index.js';
+import { AssemblyAiStt } from '../providers/assemblyai/index.js';
 import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { GeminiLlm } from '../providers/gemini/index.js';
-import type { LlmProvider, TtsProvider } from '../providers/types.js';
+import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -39,4 +41,14 @@ export function wantsAura(env: Env): boolean {
 /** Deepgram Aura as the voice when `TTS_PROVIDER=deepgram-aura`, else undefined. */
 export function auraFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
   return wantsAura(env) ? { tts: new DeepgramAuraTts({ env }), label: 'Deepgram Aura' } : undefined;
+}
+
+/** Whether the environment asks for AssemblyAI as the recogniser. */
+export function wantsAssemblyAi(env: Env): boolean {
+  return (env.STT_PROVIDER ?? '').trim().toLowerCase() === 'assemblyai';
+}
+
+/** AssemblyAI as the recogniser when `STT_PROVIDER=assemblyai`, else undefined. */
+export function assemblyAiFromEnv(env: Env): { stt: SttProvider; label: string } | undefined {
+  return wantsAssemblyAi(env) ? { stt: new AssemblyAiStt({ env }), label: 'AssemblyAI' } : undefined;
 }
