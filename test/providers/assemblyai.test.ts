@@ -88,6 +88,18 @@ describe('AssemblyAiStt against the fake AssemblyAI', () => {
     await done;
   });
 
+  it('one large push is split into messages of 50-1000 ms each', async () => {
+    const { f, stt } = await setup({ transcripts: ['Okay.'] });
+    const { session, events, done } = await openCollecting(stt, MULAW);
+    session.push(toSpec(MULAW, callerPcm(['okay'], 8000)));
+    await waitUntil(() => finals(events).length === 1, 10_000, 'a final');
+    await session.close();
+    await done;
+    const audio = f.log.entries.flatMap((e) => (e.dir === 'in' && e.kind === 'audio' ? [e.bytes / 8] : []));
+    expect(audio.length).toBeGreaterThan(1);
+    expect(audio.every((ms) => ms >= 50 && ms <= 1000)).toBe(true);
+  });
+
   it('barge-in / call end (signal aborted) closes the stream promptly and ends the events', async () => {
     const { f, stt } = await setup();
     const ac = new AbortController();

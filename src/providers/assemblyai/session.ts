@@ -32,6 +32,7 @@ export class AssemblyAiSession implements SttSession {
   readonly #replay: ReplayBuffer;
   readonly #bpms: number;
   readonly #chunkBytes: number;
+  readonly #align: number;
   readonly #abort = new AbortController();
   #ws: WebSocket;
   #state: State = 'open';
@@ -57,6 +58,7 @@ export class AssemblyAiSession implements SttSession {
     this.#connect = connect;
     this.#bpms = bytesPerMs(ctx.audio);
     const align = sampleBytes(ctx.audio);
+    this.#align = align;
     this.#chunkBytes = Math.round((c.chunkMs * this.#bpms) / align) * align;
     this.#replay = new ReplayBuffer(Math.round(c.replayLimitMs * this.#bpms), align);
     this.#events = new BoundedQueue<SttEvent>({
@@ -132,7 +134,11 @@ export class AssemblyAiSession implements SttSession {
     this.#sentEnd += this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#ws.send(out);
+    // A large push (or a replay) goes out as n near-equal pieces of at most chunkMs each,
+    // so each stays inside 50-1000 ms (chunkMs is at least 100 ms here by default).
+    const n = Math.max(1, Math.ceil(out.length / this.#chunkBytes));
+    const size = Math.ceil(out.length / n / this.#align) * this.#align;
+    for (let off = 0; off < out.length; off += size) this.#ws.send(out.subarray(off, off + size));
   }
 
   #finish(error: CallwireError | undefined): void {
