@@ -90,7 +90,10 @@ export class AssemblyAiStt implements SttProvider {
         signal.removeEventListener('abort', onAbort);
         ws.off('message', onMessage);
         ws.off('close', onClose);
-        if (e === undefined) return resolve(ws);
+        if (e === undefined) {
+          resolve(ws);
+          return;
+        }
         ws.on('error', () => {});
         ws.terminate();
         reject(e);
