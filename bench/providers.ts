@@ -12,6 +12,8 @@ import { concatPcm } from '../src/audio/pcm.js';
 import { pcmToSpec } from '../src/providers/audio-spec.js';
 import { CartesiaTts } from '../src/providers/cartesia/index.js';
 import { DeepgramStt } from '../src/providers/deepgram/index.js';
+import { AssemblyAiStt } from '../src/providers/assemblyai/index.js';
+import { startFakeAssemblyAi } from '../src/testing/fakes/assemblyai.js';
 import { ElevenLabsTts } from '../src/providers/elevenlabs/index.js';
 import { AnthropicLlm } from '../src/providers/anthropic/index.js';
 import { OpenAiLlm, OpenAiTts } from '../src/providers/openai/index.js';
@@ -361,6 +363,51 @@ const open = { preferred: [MULAW], signal: never, callId: 'b', streamId: 'b', no
           };
           raw.on('message', on);
           raw.send(utterance);
+          const t0 = performance.now();
+        }),
+    ),
+  );
+  raw.close();
+  await session.close();
+  await fake.close();
+}
+
+// ---------------------------------------------------------------- AssemblyAI
+{
+  const fake = await startFakeAssemblyAi({ latencyMs: DELAY, transcripts: Array.from({ length: 1000 }, () => 'hello there') });
+  const stt = new AssemblyAiStt({ apiKey: fake.apiKey, baseUrl: fake.url, env: {}, formatTurns: false });
+  // One turn then the end-of-turn silence; the clock starts when the last byte is pushed.
+  const utterance = pcmToSpec(MULAW, concatPcm([syntheticSpeech('hello there', 8000).pcm, silence(500, 8000)]));
+  const session = await stt.open({ audio: MULAW, signal: never, callId: 'bench', streamId: 'b', now: () => performance.now() });
+  const finals: ((e: SttEvent) => void)[] = [];
+  void (async () => {
+    for await (const e of session) if (e.type === 'final') finals.shift()?.(e);
+  })();
+  const raw = new WebSocket(`${fake.url}/v3/ws?encoding=pcm_mulaw&sample_rate=8000`, { headers: { authorization: fake.apiKey } });
+  await new Promise((r) => raw.once('message', r));
+  rows.push(
+    await measure(
+      'AssemblyAI WS: last audio byte pushed -> end-of-turn Turn',
+      async () => {
+        const got = new Promise<void>((r) => finals.push(() => r()));
+        session.push(utterance);
+        const t0 = performance.now();
+        await got;
+        return performance.now() - t0;
+      },
+      () =>
+        new Promise((resolve) => {
+          const on = (data: Buffer): void => {
+            const m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+            if (m.type === 'Turn' && m.end_of_turn === true) {
+              raw.off('message', on);
+              resolve(performance.now() - t0);
+            }
+          };
+          raw.on('message', on);
+          // v3 takes 50-1000 ms per message: 100 ms pieces, as the client sends.
+          const size = Math.ceil(utterance.length / Math.ceil(utterance.length / 800));
+          for (let i = 0; i < utterance.length; i += size) raw.send(utterance.subarray(i, i + size));
           const t0 = performance.now();
         }),
     ),

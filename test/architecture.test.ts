@@ -45,7 +45,7 @@ const LAYERS: Record<string, readonly string[]> = {
 };
 
 /** Cloud vendors: chosen from the environment in cli/ only (the embedded flite and webrtc-vad are defaults). */
-const CLOUD_VENDORS = ['deepgram', 'openai', 'elevenlabs', 'cartesia', 'anthropic', 'gemini', 'deepgram-aura', 'sarvam'];
+const CLOUD_VENDORS = ['deepgram', 'openai', 'elevenlabs', 'cartesia', 'anthropic', 'gemini', 'deepgram-aura', 'sarvam', 'assemblyai'];
 /** Layers that may import a cloud vendor's folder: the CLI wires them, the entry points re-export them. */
 const VENDOR_WIRERS = ['cli', 'index', 'providers'];
 

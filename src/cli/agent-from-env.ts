@@ -16,7 +16,7 @@ import type { StreamHandler } from '../stream/handler.js';
 import { builtinAgent } from '../agent/builtin.js';
 import { type Agent, defineAgent } from '../agent/define-agent.js';
 import { members, withFallbacks } from './fallback-env.js';
-import { auraFromEnv, nativeLlmFromEnv, sarvamSttFromEnv, sarvamTtsFromEnv, wantsAura, wantsSarvamStt, wantsSarvamTts } from './vendors-env.js';
+import { assemblyAiFromEnv, auraFromEnv, nativeLlmFromEnv, sarvamSttFromEnv, sarvamTtsFromEnv, wantsAssemblyAi, wantsAura, wantsSarvamStt, wantsSarvamTts } from './vendors-env.js';
 
 /** What `--agent` accepts. */
 export type AgentChoice = 'auto' | 'ai' | 'builtin' | 'echo';
@@ -51,7 +51,11 @@ function ttsFromEnv(env: Env): { tts: TtsProvider; label: string } | undefined {
 /** What the AI agent still needs, as env var names. */
 export function missingForAi(env: Env): string[] {
   const missing: string[] = [];
-  if (wantsSarvamStt(env) ? !has(env, 'SARVAM_API_KEY') : !has(env, 'DEEPGRAM_API_KEY')) missing.push(wantsSarvamStt(env) ? 'SARVAM_API_KEY' : 'DEEPGRAM_API_KEY');
+  if (wantsAssemblyAi(env)) {
+    if (!has(env, 'ASSEMBLYAI_API_KEY')) missing.push('ASSEMBLYAI_API_KEY');
+  } else if (wantsSarvamStt(env)) {
+    if (!has(env, 'SARVAM_API_KEY')) missing.push('SARVAM_API_KEY');
+  } else if (!has(env, 'DEEPGRAM_API_KEY')) missing.push('DEEPGRAM_API_KEY');
   if (!has(env, 'OPENAI_API_KEY') && !has(env, 'OPENAI_BASE_URL') && !has(env, 'ANTHROPIC_API_KEY') && !has(env, 'GEMINI_API_KEY')) missing.push('OPENAI_API_KEY (or OPENAI_BASE_URL for a local model server, ANTHROPIC_API_KEY or GEMINI_API_KEY)');
   if (!has(env, 'ELEVENLABS_API_KEY') && !has(env, 'CARTESIA_API_KEY') && !has(env, 'OPENAI_API_KEY') && !wantsAura(env) && !wantsSarvamTts(env)) missing.push('ELEVENLABS_API_KEY or CARTESIA_API_KEY');
   if (wantsSarvamTts(env) && !has(env, 'SARVAM_API_KEY') && !missing.includes('SARVAM_API_KEY')) missing.push('SARVAM_API_KEY');
@@ -67,9 +71,9 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
     if (choice === 'ai') throw new ConfigError('CONFIG_MISSING', `--agent ai needs ${missing.join(', ')}`);
     return { kind: 'builtin', reason: `the built-in agent (no API keys needed); for the AI agent set ${missing.join(', ')}`, agent: builtinAgent() };
   }
-  // Sarvam when STT_PROVIDER=sarvam (src/cli/vendors-env.ts), else Deepgram.
-  const sarvam = sarvamSttFromEnv(env);
-  const stt = sarvam?.stt ?? new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined });
+  // AssemblyAI or Sarvam when STT_PROVIDER names them (src/cli/vendors-env.ts), else Deepgram.
+  const recogniser = assemblyAiFromEnv(env) ?? sarvamSttFromEnv(env) ?? { stt: new DeepgramStt({ env, model: env.DEEPGRAM_MODEL || undefined, language: env.AGENT_LANGUAGE || undefined }), label: 'Deepgram' };
+  const stt = recogniser.stt;
   // Anthropic or Gemini when asked for (src/cli/vendors-env.ts), else any OpenAI-compatible server.
   const native = nativeLlmFromEnv(env);
   const model = native?.model ?? (env.LLM_MODEL || 'gpt-4o-mini');
@@ -85,7 +89,7 @@ export function selectAgent(choice: AgentChoice, env: Env = process.env): Select
   const notes = chained.notes.length > 0 ? `; ${chained.notes.join('; ')}` : '';
   return {
     kind: 'ai',
-    reason: `the AI agent (${sarvam?.label ?? 'Deepgram STT'}, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
+    reason: `the AI agent (${recogniser.label} STT, ${model} at ${llm.baseUrl}, ${voice.label} voice${notes}) because its API keys are set`,
     agent,
     providers: chained.providers,
   };

@@ -10,8 +10,10 @@
  * model `SARVAM_STT_MODEL`, default `saarika:v2.5`; language `SARVAM_LANGUAGE`, default `hi-IN`);
  * `TTS_PROVIDER=sarvam` speaks with Sarvam (`SARVAM_TTS_MODEL`, default `bulbul:v2`; speaker
  * `SARVAM_SPEAKER`, default `anushka`; the same `SARVAM_LANGUAGE`).
+ * `STT_PROVIDER=assemblyai` transcribes with AssemblyAI (`ASSEMBLYAI_API_KEY`, `ASSEMBLYAI_BASE_URL`).
  */
 import { AnthropicLlm } from '../providers/anthropic/index.js';
+import { AssemblyAiStt } from '../providers/assemblyai/index.js';
 import { DeepgramAuraTts } from '../providers/deepgram-aura/index.js';
 import { GeminiLlm } from '../providers/gemini/index.js';
 import { SarvamStt, SarvamTts } from '../providers/sarvam/index.js';
@@ -54,7 +56,7 @@ export function wantsSarvamStt(env: Env): boolean {
 /** Sarvam streaming STT when `STT_PROVIDER=sarvam`, else undefined. */
 export function sarvamSttFromEnv(env: Env): { stt: SttProvider; label: string } | undefined {
   if (!wantsSarvamStt(env)) return undefined;
-  return { stt: new SarvamStt({ env, model: env.SARVAM_STT_MODEL || undefined, language: env.SARVAM_LANGUAGE || undefined }), label: 'Sarvam STT' };
+  return { stt: new SarvamStt({ env, model: env.SARVAM_STT_MODEL || undefined, language: env.SARVAM_LANGUAGE || undefined }), label: 'Sarvam' };
 }
 
 /** Whether the environment asks for Sarvam as the voice. */
@@ -67,4 +69,14 @@ export function sarvamTtsFromEnv(env: Env): { tts: TtsProvider; label: string } 
   if (!wantsSarvamTts(env)) return undefined;
   const tts = new SarvamTts({ env, model: env.SARVAM_TTS_MODEL || undefined, speaker: env.SARVAM_SPEAKER || undefined, language: env.SARVAM_LANGUAGE || undefined });
   return { tts, label: 'Sarvam' };
+}
+
+/** Whether the environment asks for AssemblyAI as the recogniser. */
+export function wantsAssemblyAi(env: Env): boolean {
+  return (env.STT_PROVIDER ?? '').trim().toLowerCase() === 'assemblyai';
+}
+
+/** AssemblyAI as the recogniser when `STT_PROVIDER=assemblyai`, else undefined. */
+export function assemblyAiFromEnv(env: Env): { stt: SttProvider; label: string } | undefined {
+  return wantsAssemblyAi(env) ? { stt: new AssemblyAiStt({ env }), label: 'AssemblyAI' } : undefined;
 }

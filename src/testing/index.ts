@@ -63,6 +63,14 @@ export {
 } from './fakes/deepgram.js';
 export { type FakeOpenAi, type FakeOpenAiOptions, startFakeOpenAi } from './fakes/openai.js';
 export { type AuraSegmentRecord, type FakeDeepgramAura, type FakeDeepgramAuraOptions, startFakeDeepgramAura } from './fakes/deepgram-aura.js';
+export {
+  type AssemblyAiConnectionRecord,
+  type AssemblyAiLogEntry,
+  type AssemblyAiTurnRecord,
+  type FakeAssemblyAi,
+  type FakeAssemblyAiOptions,
+  startFakeAssemblyAi,
+} from './fakes/assemblyai.js';
 export { type FakeGemini, type FakeGeminiOptions, type FakeGeminiReply, type RecordedGeminiRequest, startFakeGemini } from './fakes/gemini.js';
 export { type FakeSarvamTts, type FakeSarvamTtsOptions, type SarvamTtsSegmentRecord, startFakeSarvamTts } from './fakes/sarvam-tts.js';
 export { type FakeSarvamStt, type FakeSarvamSttOptions, type SarvamSttConnectionRecord, type SarvamSttLogEntry, startFakeSarvamStt } from './fakes/sarvam-stt.js';

@@ -1,0 +1,3 @@
+/** AssemblyAI Universal-Streaming (v3) speech-to-text. */
+export { AssemblyAiStt } from './stt.js';
+export { ASSEMBLYAI, type AssemblyAiSttOptions } from './options.js';
