@@ -1,7 +1,7 @@
 // `callwire call --speed N`: the text report uses one time base, audio ms, in the timeline and
 // the summary (the call's clock runs in real ms; audio runs N times faster).
 import { describe, expect, it } from 'vitest';
-import type { CallReport } from '../../src/emulator/report.js';
+import { buildReport, type CallReport } from '../../src/emulator/report.js';
 import { formatSummary, formatTimeline } from '../../src/emulator/report-text.js';
 
 function report(speed: number): CallReport {
@@ -39,5 +39,28 @@ describe('report text at --speed 4', () => {
     const timeline = formatTimeline(report(1));
     expect(timeline.some((l) => /^\s*500\.0\s+latency\s+response 250 ms$/.test(l))).toBe(true);
     expect(timeline.join('\n')).not.toContain('audio ms');
+  });
+});
+
+describe('--speed N against a real-time server', () => {
+  const parts = (speed: number, leadMs: number[], gapsMs: number[]) => ({
+    callId: 'c1', from: '+1', to: '+2', format: 'mulaw/8000', speed, durationMs: 2300,
+    hangup: { by: 'caller' as const, reason: 'the caller hung up', t: 2300 },
+    streams: [], timeline: [], recording: undefined,
+    metrics: { responseLatencyMs: [], bargeInLatencyMs: [], gapsMs, checkpointRttMs: [], leadMs, jitterMs: [], callerSpeechMs: 1340, botAudioMs: 2160 },
+  });
+
+  it('says why the reply was starved (and the call hung up mid-reply), and the fix', () => {
+    // Measured: `callwire serve` (real time) + `callwire call --speed 4`: 50 gaps of ~60 ms, median lead -496 ms.
+    const r = buildReport(parts(4, [-496, -500, 239, -480, -496], Array(50).fill(60)));
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toContain('arrived slower than it played');
+    expect(r.warnings[0]).toContain('scaledClock(4)');
+    expect(formatTimeline(r).join('\n')).toContain('mid-reply');
+  });
+
+  it('no warning at speed 1, or when the server kept up', () => {
+    expect(buildReport(parts(1, [-496, -500, -480], Array(50).fill(60))).warnings).toEqual([]);
+    expect(buildReport(parts(4, [200, 180, 220], [])).warnings).toEqual([]);
   });
 });
