@@ -1,5 +1,7 @@
 /**
- * The URL group: the scheme Plivo needs (wss:// for the stream, https:// for the answer URL),
+ * The URL group: the scheme callwire wants on a production host (wss:// for the stream, https://
+ * for the answer URL; Plivo's Stream API accepts ws:// too, docs/plivo-protocol.md, but the audio
+ * would travel unencrypted),
  * the host resolves, it is a public address, the port accepts connections. The guide's rows
  * "Invalid WebSocket URL", "Firewall blocking" and "connection_failed".
  */
@@ -19,14 +21,14 @@ function schemeCheck(p: TargetProbe, url: URL): CheckResult {
   const where = stream ? 'the <Stream> URL' : 'the answer URL';
   if (url.protocol === want) return result('url.scheme', 'ok', `${where} uses ${want}//`, data, t);
   if (url.protocol === plain) {
-    if (p.local) return result('url.scheme', 'skip', `${plain}// on ${p.loopback ? 'loopback' : 'a local-development target'}: fine while developing; Plivo itself needs ${want}//`, data, t);
+    if (p.local) return result('url.scheme', 'skip', `${plain}// on ${p.loopback ? 'loopback' : 'a local-development target'}: fine while developing; use ${want}// in production`, data, t);
     if (!stream) {
       return result('url.scheme', 'warn', `the answer URL uses http://: Plivo fetches it, but the call details and the signature travel unencrypted`, data, {
         ...t,
         fix: 'serve the answer URL over https:// (a certificate from a public CA, e.g. Let\'s Encrypt) and set it in the Plivo console',
       });
     }
-    return result('url.scheme', 'fail', `${where} uses ws://; Plivo only connects to wss:// (the guide: "Ensure URL starts with wss://")`, data, {
+    return result('url.scheme', 'fail', `${where} uses ws:// on a production host: Plivo accepts ws://, but the caller's audio and call details would travel unencrypted, so callwire requires wss:// here`, data, {
       ...t,
       fix: 'serve TLS and put wss://your-host/... in the <Stream> element (callwire: --tls-cert/--tls-key, or PUBLIC_URL=https://your-host behind a TLS proxy or tunnel)',
     });

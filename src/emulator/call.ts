@@ -275,7 +275,9 @@ export class EmulatedCall {
     const t = tickTime - this.#t0;
     const mixer = this.#mixer as HeardMixer;
     const heard = mixer.tick(this.#legs);
-    this.#metrics.heardFrame(t, heard.hadAudio, heard.loudAtMs < 0 ? -1 : heard.loudAtMs / this.options.speed);
+    // How late this tick runs: after a stall of the emulator's event loop the missed ticks run
+    // back to back, before the audio queued in the socket is read (metrics discount that).
+    this.#metrics.heardFrame(t, heard.hadAudio, heard.loudAtMs < 0 ? -1 : heard.loudAtMs / this.options.speed, Math.max(0, this.#now() - t));
 
     const f = this.#caller.next();
     if (f.speechStart !== undefined) this.#emit({ type: 'caller_speech', t, phase: 'start', label: f.speechStart });

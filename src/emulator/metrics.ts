@@ -12,14 +12,26 @@
  *   more than one frame. A turn ends when the caller speaks, on clearAudio, or after a dry
  *   spell longer than `turnGapMs`;
  * - pacing lead: at each playAudio, audio received minus audio time elapsed since the bot
- *   turn's first playAudio (positive = ahead of real time, negative = starved);
+ *   turn's first playAudio (positive = ahead of real time, negative = starved), not counting
+ *   the emulator's own stalls (see below);
  * - pacing jitter: how far each playAudio after the first in a turn moves that lead, i.e.
  *   |its audio ms - audio time elapsed since the previous one|: about 0 for a sender that
  *   keeps a steady schedule, the whole chunk for one that sends in bursts.
  *
+ * The emulator's stalls are not the server's fault: when its event loop stalls (a loaded
+ * machine), the missed ticks run back to back before the socket's queued messages are read
+ * (timers run before I/O), so a catch-up tick finds the buffer dry although the audio had
+ * arrived, and the next playAudio is read late. A tick more than {@link STALL_FRAMES} frames
+ * late therefore counts no dry buffer (no gap, no drain), and the stall's length is left out
+ * of the lead's elapsed time. Before, a 0.5 s stall showed as gaps and a lead near -500 ms
+ * while the server had sent continuously.
+ *
  * Pure: driven by the call at each tick and message; emits timeline events through `emit`.
  */
 import type { CallEvent } from './events.js';
+
+/** Frames a tick may run late before it counts as a catch-up after a stall of the emulator. */
+export const STALL_FRAMES = 5;
 
 /** Options of {@link CallMetrics}. */
 export interface MetricsOptions {
@@ -93,6 +105,10 @@ export class CallMetrics {
   #burstStart: number | undefined;
   #burstReceivedMs = 0;
   #lastLead = 0;
+  // The emulator's own stalls (call clock ms), summed; and where the last one ended.
+  #stalledMs = 0;
+  #stalledAtBurst = 0;
+  #lastStallEnd = Number.NEGATIVE_INFINITY;
 
   constructor(emit: Emit, options: MetricsOptions) {
     this.#emit = emit;
@@ -141,9 +157,22 @@ export class CallMetrics {
 
   /**
    * A 20 ms frame was played out at `t`. `hadAudio`: the buffer held audio for it;
-   * `loudAt`: offset (ms) of its first loud sample, or -1.
+   * `loudAt`: offset (ms) of its first loud sample, or -1. `lateMs`: how long after `t` the
+   * tick actually ran (call clock ms; 0 when on time).
    */
-  heardFrame(t: number, hadAudio: boolean, loudAt: number): void {
+  heardFrame(t: number, hadAudio: boolean, loudAt: number, lateMs = 0): void {
+    // A catch-up tick: late by a stall, or run in the same burst as one (the last missed ticks
+    // of a stall are only a frame or two late).
+    const ranAt = t + lateMs;
+    const sameBurst = lateMs > 0 && ranAt <= this.#lastStallEnd + this.#frameMs / 2;
+    const stalled = sameBurst || lateMs > STALL_FRAMES * this.#frameMs;
+    if (stalled && !sameBurst) {
+      // The first catch-up tick of a stall is the latest one: it measures the whole stall.
+      this.#stalledMs += lateMs;
+      this.#lastStallEnd = ranAt;
+    }
+    // A catch-up tick runs before the socket's queued audio is read: a dry buffer says nothing.
+    if (stalled && !hadAudio) return;
     this.#hadAudio = hadAudio;
     if (hadAudio) this.#botAudioFrames++;
     if (loudAt >= 0) {
@@ -204,9 +233,11 @@ export class CallMetrics {
     if (this.#burstStart === undefined) {
       this.#burstStart = t;
       this.#burstReceivedMs = 0;
+      this.#stalledAtBurst = this.#stalledMs;
     }
     this.#burstReceivedMs += audioMs;
-    const lead = this.#burstReceivedMs - (t - this.#burstStart) * this.#speed;
+    const elapsed = Math.max(0, t - this.#burstStart - (this.#stalledMs - this.#stalledAtBurst));
+    const lead = this.#burstReceivedMs - elapsed * this.#speed;
     push(this.#lead, lead);
     if (!first) push(this.#jitter, Math.abs(lead - this.#lastLead));
     this.#lastLead = lead;

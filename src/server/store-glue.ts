@@ -166,7 +166,9 @@ function trackStream(
       // delete the recording this call is about to write.
       const path = resolve(join(recording.dir ?? DEFAULT_RECORDINGS_DIR, recordingFileName(streamId as string)));
       quota?.live.add(path);
-      CallRecorder.open({ streamId: streamId as string, sampleRate: info.format.sampleRate, dir: recording.dir, store })
+      // The outbound track's frame for a moment arrives just after the caller's: keep 1 s in memory.
+      const holdBackMs = info.tracks.includes('outbound') ? 1000 : 0;
+      CallRecorder.open({ streamId: streamId as string, sampleRate: info.format.sampleRate, dir: recording.dir, store, holdBackMs })
         .then((r) => {
           if (r.path !== path) {
             quota?.live.delete(path);
@@ -191,15 +193,26 @@ function trackStream(
     const info = call.info;
     if (recorder !== undefined && info !== undefined) recorder.caller(f.sampleRate === info.format.sampleRate ? f.pcm : wireToPcm(info.format, f.wire));
   });
+  // audioTrack="both": Plivo streams what the call played to the caller (another stream's
+  // agent, <Play>/<Speak>, a person) as its own track. That is what was heard, so it is the
+  // right channel, placed at its own track position (both tracks start with the stream);
+  // the bot's scheduled frames are then not recorded, or the same audio would land twice.
+  const outboundTrack = (): boolean => call.info?.tracks.includes('outbound') === true;
+  call.on('outboundAudio', (f) => {
+    const info = call.info;
+    if (recorder !== undefined && info !== undefined) recorder.bot(f.sampleRate === info.format.sampleRate ? f.pcm : wireToPcm(info.format, f.wire), f.audioMs);
+  });
   // Bot audio goes on the caller's timeline where it will play: the caller's audio position
   // now, plus how far ahead of now the frame is scheduled.
   call.outboundTap = {
     frame: (wire, playAt) => {
       const info = call.info;
-      if (recorder === undefined || info === undefined || lastIn === undefined) return;
+      if (recorder === undefined || info === undefined || lastIn === undefined || outboundTrack()) return;
       recorder.bot(wireToPcm(info.format, wire), lastIn.audioEnd + (playAt - lastIn.at));
     },
-    clear: () => recorder?.clearBot(),
+    clear: () => {
+      if (!outboundTrack()) recorder?.clearBot();
+    },
   };
   call.on('dtmf', (d) => {
     if (streamId !== undefined) store.event(streamId, { type: 'dtmf', at: Date.now(), digit: d.digit });

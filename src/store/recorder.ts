@@ -36,6 +36,12 @@ export interface CallRecorderOptions {
   readonly maxAheadMs?: number;
   /** Bytes waiting for the disk before audio is dropped, a whole number up to 1 GiB; default 4 MiB (about 2 min at 8 kHz). */
   readonly maxPendingBytes?: number;
+  /**
+   * Timeline kept in memory behind the caller's position, 0 to 10 000 ms; default 0. For bot
+   * audio that arrives just after the caller's audio for the same moment (Plivo's outbound
+   * track, audioTrack="both"): without it a frame straddling a write is dropped.
+   */
+  readonly holdBackMs?: number;
 }
 
 /** What a finished recording holds. */
@@ -60,6 +66,8 @@ export interface RecordingResult {
 const MAX_AHEAD_MS = 3_600_000;
 const MAX_PENDING_BYTES = 1024 * 1024 * 1024;
 
+const MAX_HOLD_BACK_MS = 10_000;
+
 /** Refuse limits the recorder cannot work with: NaN ahead made every bot() a RangeError. */
 function checkLimits(o: CallRecorderOptions): void {
   const bad = (name: string, value: unknown, expected: string): never => {
@@ -67,6 +75,8 @@ function checkLimits(o: CallRecorderOptions): void {
   };
   const ahead = o.maxAheadMs;
   if (ahead !== undefined && !(Number.isFinite(ahead) && ahead >= 0 && ahead <= MAX_AHEAD_MS)) bad('maxAheadMs', ahead, `0 to ${MAX_AHEAD_MS} ms`);
+  const hold = o.holdBackMs;
+  if (hold !== undefined && !(Number.isFinite(hold) && hold >= 0 && hold <= MAX_HOLD_BACK_MS)) bad('holdBackMs', hold, `0 to ${MAX_HOLD_BACK_MS} ms`);
   const pending = o.maxPendingBytes;
   if (pending !== undefined && !(Number.isInteger(pending) && pending >= 0 && pending <= MAX_PENDING_BYTES)) bad('maxPendingBytes', pending, `a whole number of bytes from 0 to ${MAX_PENDING_BYTES}`);
 }
@@ -101,6 +111,7 @@ export class CallRecorder {
   readonly #maxAhead: number;
   readonly #maxPending: number;
   readonly #slice: number;
+  readonly #holdBack: number;
   /** Caller samples not yet on disk, from #committed on. */
   #left: Int16Array[] = [];
   /** Bot samples from #committed on (zeros where the bot was quiet). */
@@ -126,6 +137,7 @@ export class CallRecorder {
     this.#maxAhead = Math.round(((options.maxAheadMs ?? 60_000) * options.sampleRate) / 1000);
     this.#maxPending = options.maxPendingBytes ?? 4 * 1024 * 1024;
     this.#slice = Math.round(options.sampleRate / 2);
+    this.#holdBack = Math.round(((options.holdBackMs ?? 0) * options.sampleRate) / 1000);
   }
 
   /**
@@ -173,7 +185,8 @@ export class CallRecorder {
     if (this.#closed !== undefined || pcm.length === 0) return;
     this.#left.push(pcm.slice());
     this.#callerHead += pcm.length;
-    if (this.#callerHead - this.#committed >= this.#slice) this.#commit(this.#callerHead);
+    const upTo = this.#callerHead - this.#holdBack;
+    if (upTo - this.#committed >= this.#slice) this.#commit(upTo);
   }
 
   /**

@@ -1,4 +1,4 @@
-// The URL group: ws:// where Plivo needs wss://, a loopback host judged as production, a port
+// The URL group: ws:// where callwire wants wss:// (Plivo accepts both), a loopback host judged as production, a port
 // nothing listens on, a host that does not resolve, and stale tunnels (answer XML pointing at a
 // host that no longer answers, or at an ngrok tunnel that is offline).
 import { createServer as createHttpServer } from 'node:http';
@@ -45,6 +45,9 @@ describe('doctor URL checks', () => {
     const scheme = check(report, 'url.scheme');
     expect(scheme.status).toBe('fail');
     expect(scheme.seen).toContain('ws://');
+    // Plivo's Stream API accepts ws:// (docs/plivo-protocol.md): the row must not claim otherwise.
+    expect(scheme.seen).toContain('Plivo accepts ws://');
+    expect(scheme.seen).not.toMatch(/only connects|Plivo (itself )?(needs|requires)/i);
     expect(scheme.fix).toContain('wss://your-host/');
     expect(check(report, 'url.scheme', 'answer').status).toBe('warn');
     const pub = check(report, 'url.public');
@@ -61,6 +64,7 @@ describe('doctor URL checks', () => {
     expect(report.mode).toBe('development');
     expect(report.modeReason).toContain('loopback');
     expect(check(report, 'url.scheme').status).toBe('skip');
+    expect(check(report, 'url.scheme').seen).toContain('use wss:// in production');
     expect(check(report, 'url.public').status).toBe('skip');
     expect(check(report, 'signature.unsigned').status).toBe('skip');
   });

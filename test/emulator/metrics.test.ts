@@ -66,4 +66,44 @@ describe('CallMetrics', () => {
     m.playAudio(600, 40);
     expect(m.report().leadMs.at(-1)).toBe(40);
   });
+  it("the emulator's own stall is not the server's: no gaps and no negative lead when the server sent continuously", () => {
+    // The server sends 20 ms every 20 ms, 200 ms ahead. The emulator's event loop stalls from
+    // 300 to 800 ms: the missed ticks run back to back at 800 (timers before I/O), then the
+    // 25 messages queued in the socket are read at 800.
+    const m = new CallMetrics(() => {}, { speed: 1 });
+    let buffered = 0;
+    const send = (t: number, ms: number) => {
+      m.playAudio(t, ms);
+      buffered += ms;
+    };
+    const tick = (t: number, now: number) => {
+      const had = buffered > 0;
+      if (had) buffered -= 20;
+      m.heardFrame(t, had, had ? 0 : -1, now - t);
+    };
+    send(0, 200);
+    for (let t = 0; t < 1500; t += 20) {
+      if (t >= 300 && t < 800) continue;
+      if (t === 800) {
+        for (let d = 300; d < 800; d += 20) tick(d, 800);
+        for (let s = 300; s <= 800; s += 20) send(800, 20);
+      } else if (t > 0) send(t, 20);
+      tick(t, t);
+    }
+    const r = m.report();
+    // The old accounting: 1 gap of 320 ms and a lead down to -300 ms.
+    expect(r.gapsMs).toEqual([]);
+    expect(Math.min(...r.leadMs)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a server that really falls behind still shows its gap and negative lead', () => {
+    const m = new CallMetrics(() => {}, { speed: 1 });
+    m.playAudio(0, 100);
+    for (let t = 0; t < 100; t += 20) m.heardFrame(t, true, 0);
+    for (let t = 100; t < 400; t += 20) m.heardFrame(t, false, -1);
+    m.playAudio(400, 100);
+    for (let t = 400; t < 500; t += 20) m.heardFrame(t, true, 0);
+    expect(m.report().gapsMs).toEqual([300]);
+    expect(m.report().leadMs.at(-1)).toBe(-200);
+  });
 });
