@@ -123,7 +123,11 @@ describe('a provider hangs', () => {
   });
 
   it('STT: Deepgram hangs mid-sentence (reads, answers nothing); the stall is detected, the audio replayed, and the caller still gets the answer', async () => {
-    rig = await startRig({ deepgram: { transcripts: ['do you have a table tonight'] }, stt: { stallTimeoutMs: 1500, keepAliveMs: 250 }, agent: { greeting: 'Hi.' } });
+    // The watchdog is cut from 15 s to 1.5 s to keep the test short, so the fake's empty finals
+    // on a quiet line (every 5 s by default) must come faster than that too: with the default,
+    // the healthy first socket was judged stalled during the greeting's silence and the call
+    // reconnected 4 times instead of once (issue 25).
+    rig = await startRig({ deepgram: { transcripts: ['do you have a table tonight'], silenceFinalMs: 500 }, stt: { stallTimeoutMs: 1500, keepAliveMs: 250 }, agent: { greeting: 'Hi.' } });
     rig.openai.chat.when(/table tonight/, { text: 'Yes, we do.' });
     rig.dg.stallNextConnection(2300);
     const call = await startCall({ answerUrl: rig.answerUrl });

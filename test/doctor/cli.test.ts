@@ -11,7 +11,9 @@ describe('callwire doctor (CLI)', () => {
   it('passes every check against a healthy `callwire serve`, and exits 0', async () => {
     const serve = open(await startServeCli());
     // 15 s of idle sees the server's default 10 s ping; the built-in agent's greeting takes longer anyway.
-    const run = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '15', '--json', '--first-audio-budget', '5000', '--response-budget', '10000']);
+    // Budgets a loaded shared machine meets: the ping round trip took 206-222 ms there against
+    // the 100 ms default (issue 25). The checks are still run and judged, against these.
+    const run = await runDoctorCli(['--answer-url', `${serve.base}/plivo/answer`, '--idle', '15', '--json', '--first-audio-budget', '5000', '--response-budget', '10000', '--network-budget', '2000']);
     const report = reportOf(run);
     const bad = report.checks.filter((c) => c.status !== 'ok' && c.status !== 'skip').map((c) => `${c.id}: ${c.status}: ${c.seen}`);
     expect(bad).toEqual([]);
@@ -37,6 +39,7 @@ describe('callwire doctor (CLI)', () => {
     expect(report.checks.find((c) => c.id === 'websocket.server-pings')?.status).toBe('ok');
     expect(report.checks.find((c) => c.id === 'audio.rate')?.status).toBe('ok');
     expect(report.checks.find((c) => c.id === 'latency.checkpoint')?.status).toBe('ok');
+    expect(report.checks.find((c) => c.id === 'latency.network')?.data).toMatchObject({ budgetMs: 2000 });
   });
 
   it('prints the table, with the fix under a failed row, and exits 1 when a check fails', async () => {

@@ -65,6 +65,10 @@ describe('emulator <-> callwire server', () => {
       streams[0]!.on('audio', (f) => void frames.push(f));
       await call.play(tone(600, 600, format.sampleRate, { amplitude: 0.5 }), format.sampleRate);
       await call.waitForBotSpeech({ timeoutMs: 20_000 });
+      // Wait for the whole echo to have left the server before waiting for the silence after it:
+      // at speed 4, 200 ms of silence is 50 real ms, and under load (load 10+ on 2 cores) a
+      // mid-echo delivery gap that long ended the call at 460 ms of bot audio (issue 25).
+      await until(() => (streams[0]!.counters.framesOut >= 30 ? true : undefined), 'the 600 ms echo sent');
       await call.waitForBotSilence(200);
       const report = await call.hangup();
       expect(frames.length).toBeGreaterThan(20);

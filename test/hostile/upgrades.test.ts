@@ -91,14 +91,22 @@ describe('before the handshake', () => {
   it('many upgrades from one address: 429 SERVER_RATE_LIMITED past the burst; streams released', async () => {
     target = await startTarget({ limits: { upgradeBurst: 20, upgradesPerSecond: 1 } });
     const t = target;
+    let elapsedMs = 0;
     const results = await alongsideHealthyCall(t, async () => {
       const out: Awaited<ReturnType<typeof tryUpgrade>>[] = [];
+      const t0 = performance.now();
       for (let i = 0; i < 150; i++) out.push(await tryUpgrade(t.srv.streamUrl));
+      elapsedMs = performance.now() - t0;
       return out;
     });
     const refused = results.filter((r) => r !== 'open');
-    expect(results.filter((r) => r === 'open').length).toBeLessThanOrEqual(20);
-    expect(refused.length).toBeGreaterThanOrEqual(130);
+    // The bucket refills at 1 a second while the 150 upgrades run: on an idle machine they take
+    // under a second (20 opens), under load several (21 was seen, issue 25). The limit is the
+    // burst plus what refilled in the time they took, whatever that time was.
+    const allowed = 20 + Math.ceil(elapsedMs / 1000);
+    expect(results.filter((r) => r === 'open').length).toBeLessThanOrEqual(allowed);
+    expect(results.filter((r) => r === 'open').length).toBeGreaterThanOrEqual(20);
+    expect(refused.length).toBeGreaterThanOrEqual(150 - allowed);
     for (const r of refused) expect(r).toMatchObject({ status: 429, body: expect.stringMatching(/^SERVER_RATE_LIMITED: /) });
     expect(t.linesFor('SERVER_RATE_LIMITED').map((l) => l.count)).toEqual([1, 10, 100].slice(0, sampledLines(refused.length)));
     while (t.srv.server.streams.size > 0) await new Promise((r) => setTimeout(r, 20));

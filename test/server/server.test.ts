@@ -1,5 +1,6 @@
 // Server + CallStream integration over real loopback sockets.
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMulaw, tone } from '../../src/audio/index.js';
 import { STREAM_FORMATS, computeSignatureV3, readStreamXml } from '../../src/protocol/index.js';
@@ -170,8 +171,13 @@ describe('CallStream over a real socket', () => {
       },
     });
     const client = await StreamClient.connect(srv.streamUrl, { playout: true });
+    // How late this process ran its callbacks meanwhile: a frame stamped late at the caller
+    // (the first one, say) shifts every later frame's apparent lead by that much.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     client.start();
     await client.waitFor(() => client.audioFrames.length >= 150, 15_000, '150 frames');
+    loopDelay.disable();
     const frames = client.audioFrames;
     expect(frames.every((f) => f.msg.event === 'playAudio' && f.msg.audio.length === 160 && f.msg.contentType === 'audio/x-mulaw' && f.msg.sampleRate === 8000)).toBe(true);
     const t0 = (frames[0] as { at: number }).at;
@@ -183,8 +189,10 @@ describe('CallStream over a real socket', () => {
     expect(call?.counters.maxLeadMs).toBeLessThanOrEqual(300);
     expect(call?.counters.maxLeadMs).toBeGreaterThanOrEqual(280);
     // At the caller it also stays within the target, up to loopback delivery jitter between the
-    // first frame and a later one (a few ms on a loaded 2-core machine).
-    expect(maxLead).toBeLessThanOrEqual(300 + 10);
+    // first frame and a later one: a few ms at rest, plus however long this process's event loop
+    // was held up (313 ms against a fixed 310 was seen at load 10+ on 2 cores, issue 25). A
+    // server sending ahead of the pacer is still caught: 3 s at once is ~2.7 s over.
+    expect(maxLead).toBeLessThanOrEqual(300 + 10 + loopDelay.max / 1e6);
     expect(maxLead).toBeGreaterThan(200); // and it does use the lead (the first burst)
     await client.close();
   });

@@ -19,6 +19,7 @@ interface DoctorFlags {
   timeout: string;
   firstAudioBudget?: string;
   responseBudget?: string;
+  networkBudget?: string;
   call: boolean;
   json?: boolean;
 }
@@ -73,7 +74,7 @@ function optionsFrom(flags: DoctorFlags, env: NodeJS.ProcessEnv): DoctorOptions 
     mode: flags.mode as DoctorModeOption,
     idleMs: seconds(flags.idle, '--idle'),
     timeoutMs: Math.max(1, seconds(flags.timeout, '--timeout')),
-    budget: { firstAudioMs: ms(flags.firstAudioBudget, '--first-audio-budget'), responseMs: ms(flags.responseBudget, '--response-budget') },
+    budget: { firstAudioMs: ms(flags.firstAudioBudget, '--first-audio-budget'), responseMs: ms(flags.responseBudget, '--response-budget'), networkMs: ms(flags.networkBudget, '--network-budget') },
     call: flags.call,
   };
 }
@@ -91,6 +92,7 @@ export function doctorCommand(): Command {
     .option('--timeout <seconds>', 'timeout of each network step', '5')
     .option('--first-audio-budget <ms>', 'budget for the first bot audio after start (default 800)')
     .option('--response-budget <ms>', 'budget for the answer after the caller stops (default 1500)')
+    .option('--network-budget <ms>', 'budget for the WebSocket ping round trip from here (default 100)')
     .option('--no-call', 'skip the emulated call (no audio or latency checks): a quick connectivity check')
     .option('--json', 'print the report as JSON')
     .action(async (flags: DoctorFlags) => {
