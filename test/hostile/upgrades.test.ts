@@ -105,7 +105,8 @@ describe('before the handshake', () => {
     // burst plus what refilled in the time they took, whatever that time was.
     const allowed = 20 + Math.ceil(elapsedMs / 1000);
     expect(results.filter((r) => r === 'open').length).toBeLessThanOrEqual(allowed);
-    expect(results.filter((r) => r === 'open').length).toBeGreaterThanOrEqual(20);
+    // At least the burst, less the one upgrade the healthy call beside took from the same address.
+    expect(results.filter((r) => r === 'open').length).toBeGreaterThanOrEqual(19);
     expect(refused.length).toBeGreaterThanOrEqual(150 - allowed);
     for (const r of refused) expect(r).toMatchObject({ status: 429, body: expect.stringMatching(/^SERVER_RATE_LIMITED: /) });
     expect(t.linesFor('SERVER_RATE_LIMITED').map((l) => l.count)).toEqual([1, 10, 100].slice(0, sampledLines(refused.length)));
