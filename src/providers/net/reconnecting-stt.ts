@@ -266,3 +266,36 @@ export abstract class ReconnectingSttSession implements SttSession {
     this.emit({ type: 'reconnected', replayedMs });
   }
 }
+
+/** The settings `openSttSocket` reads from a vendor's config. */
+export interface SttOpenConfig {
+  readonly retry: RetryPolicy;
+  readonly clock: Clock;
+}
+
+/**
+ * Opens a vendor's first STT socket (retrying retryable failures, with `connect` and `retry`
+ * metrics) and returns it with the connector a session reuses to reconnect.
+ */
+export async function openSttSocket(
+  vendor: VendorInfo,
+  c: SttOpenConfig,
+  options: SttOpenOptions,
+  socket: (signal: AbortSignal) => Promise<WebSocket>,
+): Promise<{ ws: WebSocket; connect: SttConnector }> {
+  const metric = (m: ProviderMetric): void => options.onMetric?.(m);
+  const connect = async (signal: AbortSignal, attempt: number): Promise<WebSocket> => {
+    const started = c.clock.now();
+    const ws = await socket(signal);
+    metric({ type: 'connect', kind: 'stt', provider: vendor.id, ms: c.clock.now() - started, attempt });
+    return ws;
+  };
+  const ws = await withRetry((attempt) => connect(options.signal, attempt), {
+    policy: c.retry,
+    clock: c.clock,
+    signal: options.signal,
+    cancelled: () => cancelledError(vendor),
+    onRetry: (attempt, delayMs, e) => metric({ type: 'retry', kind: 'stt', provider: vendor.id, attempt, delayMs, code: e.code }),
+  });
+  return { ws, connect };
+}
