@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplayBuffer } from '../../src/providers/deepgram/replay-buffer.js';
+import { ReplayBuffer } from '../../src/providers/net/replay-buffer.js';
 import { parseDeepgramMessage } from '../../src/providers/deepgram/messages.js';
 import { parseChatChunk } from '../../src/providers/openai/chat-chunk.js';
 import { ReplayGuard } from '../../src/providers/openai/replay-guard.js';

@@ -6,10 +6,11 @@
  * `max_turn_silence`, `speech_model`) and the official SDK
  * (github.com/AssemblyAI/assemblyai-node-sdk src/services/streaming/service.ts).
  */
-import { type Clock, defaultClock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import { resolveApiKey } from '../net/api-key.js';
+import { resolveStreamingSttSettings } from '../net/stt-settings.js';
 import { httpAndWsBase } from '../net/base-url.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy } from '../net/retry.js';
+import type { RetryOptions, RetryPolicy } from '../net/retry.js';
 import type { VendorInfo } from '../net/vendor.js';
 import type { AudioSpec } from '../types.js';
 
@@ -86,13 +87,7 @@ export function resolveAssemblyAiConfig(o: AssemblyAiSttOptions): AssemblyAiConf
     query: o.query ?? {},
     // Clamped into the documented 50-1000 ms per message.
     chunkMs: Math.min(1000, Math.max(50, o.chunkMs ?? 100)),
-    connectTimeoutMs: o.connectTimeoutMs ?? 5000,
-    closeTimeoutMs: o.closeTimeoutMs ?? 3000,
-    replayLimitMs: o.replayLimitMs ?? 30_000,
-    retry: retryPolicy(o.retry),
-    reconnect: retryPolicy({ attempts: 6, ...o.reconnect }, 'reconnect'),
-    eventCapacity: o.eventCapacity ?? 1024,
-    clock: o.clock ?? defaultClock,
+    ...resolveStreamingSttSettings(o),
   };
 }
 

@@ -10,8 +10,9 @@
 import type WebSocket from 'ws';
 import { cancelledError, timeoutError } from '../net/failure.js';
 import { withRetry } from '../net/retry.js';
+import { openSttSocket } from '../net/reconnecting-stt.js';
 import { connectWebSocket } from '../net/ws-connect.js';
-import type { AudioSpec, ProviderMetric, SttOpenOptions, SttProvider, SttSession } from '../types.js';
+import type { AudioSpec, SttOpenOptions, SttProvider, SttSession } from '../types.js';
 import { parseAaiMessage } from './messages.js';
 import { ASSEMBLYAI, type AssemblyAiConfig, type AssemblyAiSttOptions, resolveAssemblyAiConfig, streamingUrl } from './options.js';
 import { closeError } from './close-codes.js';
@@ -37,20 +38,7 @@ export class AssemblyAiStt implements SttProvider {
 
   /** Open the socket, wait for `Begin` (retrying retryable failures) and start a session. */
   async open(options: SttOpenOptions): Promise<SttSession> {
-    const metric = (m: ProviderMetric): void => options.onMetric?.(m);
-    const connect = async (signal: AbortSignal, attempt: number): Promise<WebSocket> => {
-      const started = this.#c.clock.now();
-      const ws = await this.#begin(options.audio, signal);
-      metric({ type: 'connect', kind: 'stt', provider: this.name, ms: this.#c.clock.now() - started, attempt });
-      return ws;
-    };
-    const ws = await withRetry((attempt) => connect(options.signal, attempt), {
-      policy: this.#c.retry,
-      clock: this.#c.clock,
-      signal: options.signal,
-      cancelled: () => cancelledError(ASSEMBLYAI),
-      onRetry: (attempt, delayMs, e) => metric({ type: 'retry', kind: 'stt', provider: this.name, attempt, delayMs, code: e.code }),
-    });
+    const { ws, connect } = await openSttSocket(ASSEMBLYAI, this.#c, options, (signal) => this.#begin(options.audio, signal));
     return new AssemblyAiSession(this.#c, options, ws, connect);
   }
 

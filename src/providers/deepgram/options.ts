@@ -2,11 +2,12 @@
  * Deepgram live-transcription settings and the `/v1/listen` URL they produce
  * (https://developers.deepgram.com/reference/speech-to-text/listen-streaming).
  */
-import { type Clock, defaultClock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import { ConfigError } from '../../errors.js';
 import { resolveApiKey } from '../net/api-key.js';
+import { resolveStreamingSttSettings } from '../net/stt-settings.js';
 import { httpAndWsBase } from '../net/base-url.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy } from '../net/retry.js';
+import type { RetryOptions, RetryPolicy } from '../net/retry.js';
 import type { VendorInfo } from '../net/vendor.js';
 import type { AudioSpec } from '../types.js';
 
@@ -110,14 +111,8 @@ export function resolveDeepgramConfig(o: DeepgramSttOptions): DeepgramConfig {
     keyterms: o.keyterms ?? [],
     query: o.query ?? {},
     keepAliveMs: o.keepAliveMs ?? 4000,
-    connectTimeoutMs: o.connectTimeoutMs ?? 5000,
-    closeTimeoutMs: o.closeTimeoutMs ?? 3000,
-    replayLimitMs: o.replayLimitMs ?? 30_000,
     stallTimeoutMs: o.stallTimeoutMs ?? 15_000,
-    retry: retryPolicy(o.retry),
-    reconnect: retryPolicy({ attempts: 6, ...o.reconnect }, 'reconnect'),
-    eventCapacity: o.eventCapacity ?? 1024,
-    clock: o.clock ?? defaultClock,
+    ...resolveStreamingSttSettings(o),
   };
 }
 

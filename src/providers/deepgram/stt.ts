@@ -6,8 +6,9 @@
 import type WebSocket from 'ws';
 import { cancelledError } from '../net/failure.js';
 import { withRetry } from '../net/retry.js';
+import { openSttSocket } from '../net/reconnecting-stt.js';
 import { connectWebSocket } from '../net/ws-connect.js';
-import type { AudioSpec, ProviderMetric, SttOpenOptions, SttProvider, SttSession } from '../types.js';
+import type { AudioSpec, SttOpenOptions, SttProvider, SttSession } from '../types.js';
 import { describeDeepgramError } from './messages.js';
 import { DEEPGRAM, type DeepgramConfig, type DeepgramSttOptions, listenUrl, resolveDeepgramConfig } from './options.js';
 import { DeepgramSession } from './session.js';
@@ -33,20 +34,7 @@ export class DeepgramStt implements SttProvider {
   /** Open the socket (retrying retryable failures) and start a session. */
   async open(options: SttOpenOptions): Promise<SttSession> {
     const url = listenUrl(this.#c, options.audio, options.language, options.callId);
-    const metric = (m: ProviderMetric): void => options.onMetric?.(m);
-    const connect = async (signal: AbortSignal, attempt: number): Promise<WebSocket> => {
-      const started = this.#c.clock.now();
-      const ws = await this.#socket(url, signal);
-      metric({ type: 'connect', kind: 'stt', provider: this.name, ms: this.#c.clock.now() - started, attempt });
-      return ws;
-    };
-    const ws = await withRetry((attempt) => connect(options.signal, attempt), {
-      policy: this.#c.retry,
-      clock: this.#c.clock,
-      signal: options.signal,
-      cancelled: () => cancelledError(DEEPGRAM),
-      onRetry: (attempt, delayMs, e) => metric({ type: 'retry', kind: 'stt', provider: this.name, attempt, delayMs, code: e.code }),
-    });
+    const { ws, connect } = await openSttSocket(DEEPGRAM, this.#c, options, (signal) => this.#socket(url, signal));
     return new DeepgramSession(this.#c, options, ws, connect);
   }
 

@@ -5,7 +5,7 @@
 import type { TimerHandle } from '../../clock.js';
 import { type CallwireError, ProviderError } from '../../errors.js';
 import { bytesPerMs, sampleBytes } from '../audio-spec.js';
-import { ReplayBuffer } from '../deepgram/replay-buffer.js';
+import { ReplayBuffer } from '../net/replay-buffer.js';
 import { BoundedQueue } from '../../bounded-queue.js';
 import { detach } from '../../detached.js';
 import type { SttEvent, SttOpenOptions, SttProvider, SttSession, SttWord } from '../types.js';

@@ -8,10 +8,11 @@
  * (SpeechToTextStreamingInputAudioCodec: wav, pcm_s16le, pcm_l16, pcm_raw; no mu-law codec is
  * listed, so the call's mu-law is converted to L16 by the agent before it reaches Sarvam).
  */
-import { type Clock, defaultClock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import { resolveApiKey } from '../net/api-key.js';
+import { resolveStreamingSttSettings } from '../net/stt-settings.js';
 import { httpAndWsBase } from '../net/base-url.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy } from '../net/retry.js';
+import type { RetryOptions, RetryPolicy } from '../net/retry.js';
 import type { VendorInfo } from '../net/vendor.js';
 import type { AudioSpec } from '../types.js';
 
@@ -75,13 +76,7 @@ export function resolveSarvamSttConfig(o: SarvamSttOptions): SarvamSttConfig {
     model: o.model ?? 'saarika:v2.5',
     language: o.language ?? 'hi-IN',
     highVadSensitivity: o.highVadSensitivity ?? false,
-    connectTimeoutMs: o.connectTimeoutMs ?? 5000,
-    closeTimeoutMs: o.closeTimeoutMs ?? 3000,
-    replayLimitMs: o.replayLimitMs ?? 30_000,
-    retry: retryPolicy(o.retry),
-    reconnect: retryPolicy({ attempts: 6, ...o.reconnect }, 'reconnect'),
-    eventCapacity: o.eventCapacity ?? 1024,
-    clock: o.clock ?? defaultClock,
+    ...resolveStreamingSttSettings(o),
   };
 }
 

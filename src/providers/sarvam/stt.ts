@@ -6,8 +6,9 @@
 import type WebSocket from 'ws';
 import { cancelledError } from '../net/failure.js';
 import { withRetry } from '../net/retry.js';
+import { openSttSocket } from '../net/reconnecting-stt.js';
 import { connectWebSocket } from '../net/ws-connect.js';
-import type { AudioSpec, ProviderMetric, SttOpenOptions, SttProvider, SttSession } from '../types.js';
+import type { AudioSpec, SttOpenOptions, SttProvider, SttSession } from '../types.js';
 import { SARVAM_STT, type SarvamSttConfig, type SarvamSttOptions, resolveSarvamSttConfig, sttUrl } from './options.js';
 import { describeSarvamError } from './stt-messages.js';
 import { SarvamSttSession } from './stt-session.js';
@@ -32,20 +33,7 @@ export class SarvamStt implements SttProvider {
   /** Open the socket (retrying retryable failures such as 429 and 5xx) and start a session. */
   async open(options: SttOpenOptions): Promise<SttSession> {
     const url = sttUrl(this.#c, options.audio, options.language);
-    const metric = (m: ProviderMetric): void => options.onMetric?.(m);
-    const connect = async (signal: AbortSignal, attempt: number): Promise<WebSocket> => {
-      const started = this.#c.clock.now();
-      const ws = await this.#socket(url, signal);
-      metric({ type: 'connect', kind: 'stt', provider: this.name, ms: this.#c.clock.now() - started, attempt });
-      return ws;
-    };
-    const ws = await withRetry((attempt) => connect(options.signal, attempt), {
-      policy: this.#c.retry,
-      clock: this.#c.clock,
-      signal: options.signal,
-      cancelled: () => cancelledError(SARVAM_STT),
-      onRetry: (attempt, delayMs, e) => metric({ type: 'retry', kind: 'stt', provider: this.name, attempt, delayMs, code: e.code }),
-    });
+    const { ws, connect } = await openSttSocket(SARVAM_STT, this.#c, options, (signal) => this.#socket(url, signal));
     return new SarvamSttSession(this.#c, options, ws, connect);
   }
 
