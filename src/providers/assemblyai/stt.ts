@@ -57,6 +57,20 @@ export class AssemblyAiStt implements SttProvider {
   /** An open socket that has said `Begin`, or a ProviderError. */
   async #begin(audio: AudioSpec, signal: AbortSignal): Promise<WebSocket> {
     const started = this.#c.clock.now();
+    // AssemblyAI sends Begin the moment it accepts: it can arrive in the same read as the 101 and
+    // be emitted before the await below resumes, so it is listened for from the socket's creation.
+    let began = false;
+    let lastError = '';
+    let onBegin: (() => void) | undefined;
+    const early = (data: Buffer, isBinary: boolean): void => {
+      if (isBinary) return;
+      const m = parseAaiMessage(data.toString('utf8'));
+      if (m?.type === 'Begin') {
+        began = true;
+        onBegin?.();
+      } else if (m?.type === 'Error') lastError = m.error;
+    };
+    let socket: WebSocket | undefined;
     const ws = await connectWebSocket({
       vendor: ASSEMBLYAI,
       url: streamingUrl(this.#c, audio),
@@ -69,15 +83,22 @@ export class AssemblyAiStt implements SttProvider {
       // The handshake's error body format is not documented; keep its text as the message.
       describe: (_s, body) => ({ vendorMessage: body.slice(0, 200) || undefined }),
       maxPayload: MAX_MESSAGE,
+      onSocket: (s) => {
+        socket = s;
+        s.on('message', early);
+      },
+    }).catch((e: unknown) => {
+      socket?.off('message', early);
+      throw e;
     });
     return new Promise((resolve, reject) => {
-      let lastError = '';
       const left = Math.max(1, this.#c.connectTimeoutMs - (this.#c.clock.now() - started));
       const done = (e: Error | undefined): void => {
         this.#c.clock.clearTimer(timer);
         signal.removeEventListener('abort', onAbort);
-        ws.off('message', onMessage);
+        ws.off('message', early);
         ws.off('close', onClose);
+        onBegin = undefined;
         if (e === undefined) {
           resolve(ws);
           return;
@@ -86,19 +107,14 @@ export class AssemblyAiStt implements SttProvider {
         ws.terminate();
         reject(e);
       };
-      const onMessage = (data: Buffer, isBinary: boolean): void => {
-        if (isBinary) return;
-        const m = parseAaiMessage(data.toString('utf8'));
-        if (m?.type === 'Begin') done(undefined);
-        else if (m?.type === 'Error') lastError = m.error;
-      };
       const onClose = (code: number, reason: Buffer): void => done(closeError(this.#c, code, lastError || reason.toString('utf8'), audio));
       const onAbort = (): void => done(cancelledError(ASSEMBLYAI));
       const timer = this.#c.clock.setTimer(() => done(timeoutError(ASSEMBLYAI, 'send Begin', this.#c.connectTimeoutMs)), left);
       ws.on('error', () => {});
-      ws.on('message', onMessage);
       ws.on('close', onClose);
       signal.addEventListener('abort', onAbort, { once: true });
+      if (began) done(undefined);
+      else onBegin = () => done(undefined);
     });
   }
 }

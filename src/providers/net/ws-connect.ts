@@ -28,6 +28,12 @@ export interface WsConnectOptions {
   readonly describe: (status: number, body: string, header: (name: string) => string | undefined) => Omit<VendorFailure, 'status' | 'retryAfterMs'>;
   /** Largest message accepted from the vendor (ws maxPayload). */
   readonly maxPayload: number;
+  /**
+   * Called with the socket as soon as it exists, before the handshake: a listener attached here
+   * sees a message the vendor sends the moment it accepts (it can arrive in the same read as the
+   * 101 and be emitted before code awaiting this promise runs, and would be lost).
+   */
+  readonly onSocket?: (ws: WebSocket) => void;
 }
 
 /** Resolve with an open socket, or reject with a ProviderError. */
@@ -39,6 +45,7 @@ export function connectWebSocket(o: WsConnectOptions): Promise<WebSocket> {
     }
     let settled = false;
     const ws = new WebSocket(o.url, { headers: { ...o.headers }, maxPayload: o.maxPayload, perMessageDeflate: false });
+    o.onSocket?.(ws);
     const finish = (error: Error | undefined): void => {
       if (settled) return;
       settled = true;
